@@ -1,0 +1,212 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ConfigError, loadConfig, parseConfig } from "../../config/load";
+import type { ConfigInput } from "../../config/schema";
+import { exampleInput, ROOT } from "../../test-support/synth";
+
+/** GIVEN the example config changed by `change`, WHEN it is parsed, THEN these are the problems. */
+function problems(change: (c: ConfigInput & Record<string, unknown>) => void): readonly string[] {
+  const input = exampleInput() as ConfigInput & Record<string, unknown>;
+  change(input);
+  try {
+    parseConfig(input, "test.json");
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error("expected the config to be rejected");
+}
+
+const REPO_NAME_RULE =
+  'an ECR repository name: 2 to 256 characters, lowercase letters and digits in groups separated by ".", "_", "-" or "/", e.g. "team/web"';
+const ACCOUNT_RULE = 'a 12-digit AWS account id as a string, e.g. "111111111111"';
+
+describe("the example config", () => {
+  it("is valid and gets the documented defaults", () => {
+    const input = exampleInput();
+    delete input.backend;
+    delete input.pipelines[0].imageTag;
+    delete input.pipelines[0].repository.create;
+
+    const config = parseConfig(input, "example");
+
+    expect(config.backend).toEqual({ type: "local", directory: "terraform-state" });
+    expect(config.pipelines[0].imageTag).toBe("latest");
+    expect(config.pipelines[0].repository.create).toBe(true);
+    expect(config.preventDestroy).toBe(true);
+  });
+
+  it("accepts an S3 backend with native locking settings", () => {
+    const input = exampleInput();
+    input.backend = { type: "s3", bucket: "demo-tf-state", region: "eu-west-1", keyPrefix: "pipelines/demo" };
+    expect(parseConfig(input, "example").backend).toEqual(input.backend);
+  });
+});
+
+describe("bad input gives one clear line per problem: field, value given, what is expected", () => {
+  it("rejects a file that is not JSON, with line and column", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "config-")), "bad.json");
+    fs.writeFileSync(file, '{\n  "project": "demo",\n}\n');
+    expect(() => loadConfig(file)).toThrow(
+      `Invalid config ${file}:\n  - not valid JSON: Expected double-quoted property name at line 3, column 1`,
+    );
+  });
+
+  it("rejects a config path that does not exist", () => {
+    expect(() => loadConfig(path.join(ROOT, "config", "nope.json"))).toThrow(
+      "file not found; expected a JSON config file (see config/example.json)",
+    );
+  });
+
+  it("rejects a config that is not an object", () => {
+    expect(() => parseConfig(["demo"], "test.json")).toThrow(
+      'Invalid config test.json:\n  - (top level): got ["demo"]; expected a JSON object (see config/example.json)',
+    );
+  });
+
+  it("names a missing field", () => {
+    expect(problems((c) => delete (c as Partial<ConfigInput>).project)).toEqual([
+      "project: missing; expected 2 to 20 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
+    ]);
+  });
+
+  it("names an unknown field and lists the known ones", () => {
+    expect(problems((c) => (c.pipelines[0] = { ...c.pipelines[0], imagetag: "v1" } as never))).toEqual([
+      'pipelines[0]: unknown field "imagetag"; expected only: name, repository, imageTag',
+    ]);
+  });
+
+  it("names an unknown top-level field", () => {
+    expect(problems((c) => (c.regions = "eu-west-1"))).toEqual([
+      '(top level): unknown field "regions"; expected only: $schema, project, region, sourceAccount, pipelineAccount, pipelines, backend, preventDestroy',
+    ]);
+  });
+
+  it.each([
+    ["too short", "12345", '"12345"'],
+    ["with letters", "11111111111a", '"11111111111a"'],
+    ["a number, not a string", 111111111111, "111111111111"],
+  ])("rejects an account id %s", (_, accountId, shown) => {
+    expect(problems((c) => (c.sourceAccount.accountId = accountId as string))).toEqual([
+      `sourceAccount.accountId: got ${shown}; expected ${ACCOUNT_RULE}`,
+    ]);
+  });
+
+  it("rejects the same account for both stacks", () => {
+    expect(problems((c) => (c.pipelineAccount.accountId = c.sourceAccount.accountId))).toEqual([
+      'pipelineAccount.accountId: got "111111111111"; expected an account id different from sourceAccount.accountId (the two stacks are for two accounts)',
+    ]);
+  });
+
+  it("rejects an unknown region and lists the known ones", () => {
+    const [problem] = problems((c) => (c.region = "eu-west-9" as never));
+    expect(problem).toMatch(/^region: got "eu-west-9"; expected an AWS region code, one of: af-south-1, .*, us-west-2$/);
+    expect(problem).toContain("ap-northeast-1");
+  });
+
+  it("rejects a malformed role ARN", () => {
+    expect(problems((c) => (c.pipelineAccount.assumeRoleArn = "deployer"))).toEqual([
+      'pipelineAccount.assumeRoleArn: got "deployer"; expected an IAM role ARN, e.g. "arn:aws:iam::222222222222:role/deployer"',
+    ]);
+  });
+
+  it.each([
+    ["uppercase", "Web"],
+    ["a leading separator", "-web"],
+    ["doubled separators", "web--app"],
+    ["one character", "w"],
+  ])("rejects a repository name with %s, as ECR would", (_, name) => {
+    expect(problems((c) => (c.pipelines[0].repository.name = name))).toEqual([
+      `pipelines[0].repository.name: got ${JSON.stringify(name)}; expected ${REPO_NAME_RULE}`,
+    ]);
+  });
+
+  it("accepts namespaced repository names", () => {
+    expect(problems((c) => ((c.pipelines[0].repository.name = "team/web.app_1"), (c.project = "X")))).toHaveLength(1);
+  });
+
+  it.each([
+    ["uppercase", "Demo"],
+    ["too long (21 characters)", "a".repeat(21)],
+    ["a trailing hyphen", "demo-"],
+    ["an underscore", "my_demo"],
+  ])("rejects a project name with %s", (_, project) => {
+    expect(problems((c) => (c.project = project))).toEqual([
+      `project: got ${JSON.stringify(project)}; expected 2 to 20 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen`,
+    ]);
+  });
+
+  it.each([
+    ["too long (29 characters)", "a".repeat(29)],
+    ["a dot", "web.app"],
+    ["a leading digit", "1web"],
+  ])("rejects a pipeline name with %s", (_, name) => {
+    expect(problems((c) => (c.pipelines[0].name = name))).toEqual([
+      `pipelines[0].name: got ${JSON.stringify(name)}; expected 1 to 28 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen`,
+    ]);
+  });
+
+  it("rejects an image tag ECR would reject", () => {
+    expect(problems((c) => (c.pipelines[0].imageTag = ".hidden"))).toEqual([
+      'pipelines[0].imageTag: got ".hidden"; expected an ECR image tag: 1 to 128 characters, letters, digits, "_", "." or "-", not starting with "." or "-"',
+    ]);
+  });
+
+  it("rejects an empty pipeline list", () => {
+    expect(problems((c) => (c.pipelines = []))).toEqual([
+      "pipelines: got []; expected a list of at least one pipeline",
+    ]);
+  });
+
+  it("rejects duplicate pipeline names", () => {
+    expect(
+      problems((c) => (c.pipelines[1] = { name: "web", repository: { name: "other" } })),
+    ).toEqual(['pipelines[1].name: got "web"; expected a name no other pipeline has (pipelines[0] has it)']);
+  });
+
+  it("rejects two pipelines on one repository", () => {
+    expect(problems((c) => (c.pipelines[1].repository.name = "web"))).toEqual([
+      'pipelines[1].repository.name: got "web"; expected a repository no other pipeline uses (pipelines[0] uses it; a repository has one policy, managed once)',
+    ]);
+  });
+
+  it("rejects pipeline names that share the 20-character artifact prefix", () => {
+    expect(
+      problems((c) => {
+        c.pipelines[0].name = "checkout-service-a";
+        c.pipelines[1].name = "checkout-service-b";
+      }),
+    ).toEqual([
+      'pipelines[1].name: got "checkout-service-b"; expected a name whose pipeline name "demo-checkout-service-b" differs from that of pipelines[0] in the first 20 characters (CodePipeline files artifacts under them, and each pipeline may read only its own)',
+    ]);
+  });
+
+  it("rejects an unknown backend type", () => {
+    expect(problems((c) => (c.backend = { type: "gcs" } as never))).toEqual([
+      'backend.type: got "gcs"; expected an object whose "type" is "local" or "s3" (state is kept locally, or in S3 with S3-native locking)',
+    ]);
+  });
+
+  it("names each missing field of an S3 backend", () => {
+    expect(problems((c) => (c.backend = { type: "s3", bucket: "demo-tf-state" } as never))).toEqual([
+      expect.stringMatching(/^backend\.region: missing; expected an AWS region code, one of: /),
+      'backend.keyPrefix: missing; expected a key prefix without a leading or trailing "/", e.g. "pipelines/demo"',
+    ]);
+  });
+
+  it("rejects an S3 backend bucket name S3 would reject", () => {
+    expect(
+      problems((c) => (c.backend = { type: "s3", bucket: "Demo_State", region: "eu-west-1", keyPrefix: "p" })),
+    ).toEqual(['backend.bucket: got "Demo_State"; expected an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens']);
+  });
+
+  it("reports every problem at once", () => {
+    expect(
+      problems((c) => {
+        c.project = "";
+        c.pipelines[0].repository.create = "yes" as never;
+      }),
+    ).toHaveLength(2);
+  });
+});

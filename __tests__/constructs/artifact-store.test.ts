@@ -1,0 +1,178 @@
+import { ArtifactStore, type ArtifactStoreProps } from "../../constructs/artifact-store";
+import { synthConstruct } from "../../test-support/synth";
+
+const SOURCE_ROLES = [
+  "arn:aws:iam::111111111111:role/demo-web-source-access",
+  "arn:aws:iam::111111111111:role/demo-api-source-access",
+];
+const PIPELINE_ROLES = ["arn:aws:iam::222222222222:role/demo-web-pipeline"];
+
+const props: ArtifactStoreProps = {
+  bucketName: "demo-artifacts-222222222222-eu-west-1",
+  keyAlias: "alias/demo-artifacts",
+  pipelineAccountId: "222222222222",
+  sourceAccountId: "111111111111",
+  sourceAccountRoleArns: SOURCE_ROLES,
+  pipelineAccountRoleArns: PIPELINE_ROLES,
+  preventDestroy: true,
+};
+
+const out = synthConstruct((scope) => new ArtifactStore(scope, "store", props));
+const KEY = "store/key";
+const BUCKET_POLICY = "store/bucket-policy";
+const ref = (type: string, path: string, attribute: string) => `\${${out.address(type, path)}.${attribute}}`;
+const keyArn = ref("aws_kms_key", KEY, "arn");
+const bucketArn = ref("aws_s3_bucket", "store/bucket", "arn");
+
+describe("ArtifactStore: the customer-managed key", () => {
+  it("rotates, waits 30 days before deletion, and is protected from destroy", () => {
+    expect(out.resource("aws_kms_key", KEY)).toMatchObject({
+      enable_key_rotation: true,
+      deletion_window_in_days: 30,
+      lifecycle: { prevent_destroy: true },
+    });
+  });
+
+  it("can be destroyed when the config opts out", () => {
+    const unprotected = synthConstruct((scope) => new ArtifactStore(scope, "store", { ...props, preventDestroy: false }));
+    expect(unprotected.resource("aws_kms_key", KEY).lifecycle).toEqual({ prevent_destroy: false });
+    expect(unprotected.resource("aws_s3_bucket", "store/bucket").lifecycle).toEqual({ prevent_destroy: false });
+  });
+
+  it("has the alias the source account names it by", () => {
+    expect(out.resource("aws_kms_alias", "store/alias")).toEqual({
+      name: "alias/demo-artifacts",
+      target_key_id: ref("aws_kms_key", KEY, "key_id"),
+    });
+  });
+
+  it("lets the pipeline account administer it with an explicit list: no kms:*, no use, no grants", () => {
+    const admin = out.statement("aws_kms_key", KEY, "PipelineAccountAdministersKey");
+    expect(admin.principals).toEqual([{ type: "AWS", identifiers: ["arn:aws:iam::222222222222:root"] }]);
+    expect(admin.resources).toEqual(["*"]);
+    expect(admin.condition).toBeUndefined();
+    // PutKeyPolicy keeps the key manageable (KMS's lockout check); the rest must stay out.
+    expect(admin.actions).toContain("kms:PutKeyPolicy");
+    expect(admin.actions).toContain("kms:ScheduleKeyDeletion");
+    for (const forbidden of ["kms:*", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:CreateGrant"]) {
+      expect(admin.actions).not.toContain(forbidden);
+    }
+    expect(admin.actions.every((a) => !a.includes("*"))).toBe(true);
+  });
+
+  it("lets exactly the source-access roles of account A use it, pinned by aws:PrincipalArn", () => {
+    expect(out.statement("aws_kms_key", KEY, "SourceAccessRolesUseKey")).toEqual({
+      sid: "SourceAccessRolesUseKey",
+      effect: "Allow",
+      actions: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+      resources: ["*"],
+      principals: [{ type: "AWS", identifiers: ["arn:aws:iam::111111111111:root"] }],
+      condition: [{ test: "ArnEquals", variable: "aws:PrincipalArn", values: SOURCE_ROLES }],
+    });
+  });
+
+  it("lets exactly the pipeline roles of account B use it, pinned by aws:PrincipalArn", () => {
+    expect(out.statement("aws_kms_key", KEY, "PipelineRolesUseKey")).toEqual({
+      sid: "PipelineRolesUseKey",
+      effect: "Allow",
+      actions: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+      resources: ["*"],
+      principals: [{ type: "AWS", identifiers: ["arn:aws:iam::222222222222:root"] }],
+      condition: [{ test: "ArnEquals", variable: "aws:PrincipalArn", values: PIPELINE_ROLES }],
+    });
+  });
+
+  it("allows grants only for AWS resources (kms:GrantIsForAWSResource)", () => {
+    expect(out.statement("aws_kms_key", KEY, "GrantsOnlyForAWSResources")).toEqual({
+      sid: "GrantsOnlyForAWSResources",
+      effect: "Allow",
+      actions: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+      resources: ["*"],
+      principals: [
+        { type: "AWS", identifiers: ["arn:aws:iam::111111111111:root", "arn:aws:iam::222222222222:root"] },
+      ],
+      condition: [
+        { test: "ArnEquals", variable: "aws:PrincipalArn", values: [...SOURCE_ROLES, ...PIPELINE_ROLES] },
+        { test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] },
+      ],
+    });
+  });
+
+  it("has no other key policy statement", () => {
+    expect(out.policyOf("aws_kms_key", KEY).map((s) => s.sid)).toEqual([
+      "PipelineAccountAdministersKey",
+      "SourceAccessRolesUseKey",
+      "PipelineRolesUseKey",
+      "GrantsOnlyForAWSResources",
+    ]);
+  });
+});
+
+describe("ArtifactStore: the bucket", () => {
+  it("is named from the config, never force-destroyed, protected from destroy", () => {
+    expect(out.resource("aws_s3_bucket", "store/bucket")).toMatchObject({
+      bucket: "demo-artifacts-222222222222-eu-west-1",
+      force_destroy: false,
+      lifecycle: { prevent_destroy: true },
+    });
+  });
+
+  it("encrypts with the key by default, with an S3 bucket key", () => {
+    expect(out.resource("aws_s3_bucket_server_side_encryption_configuration", "store/encryption").rule).toEqual([
+      { apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: keyArn }, bucket_key_enabled: true },
+    ]);
+  });
+
+  it("is versioned, blocks public access and enforces bucket ownership", () => {
+    expect(out.resource("aws_s3_bucket_versioning", "store/versioning").versioning_configuration).toEqual({
+      status: "Enabled",
+    });
+    expect(out.resource("aws_s3_bucket_public_access_block", "store/public-access-block")).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(out.resource("aws_s3_bucket_ownership_controls", "store/ownership").rule).toEqual({
+      object_ownership: "BucketOwnerEnforced",
+    });
+  });
+
+  it("lets the source-access roles of account A read and write objects (the grant the blog omits)", () => {
+    expect(out.statement("aws_s3_bucket_policy", BUCKET_POLICY, "SourceAccessRolesReadWriteArtifacts")).toEqual({
+      sid: "SourceAccessRolesReadWriteArtifacts",
+      effect: "Allow",
+      actions: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+      resources: [`${bucketArn}/*`],
+      principals: [{ type: "AWS", identifiers: ["arn:aws:iam::111111111111:root"] }],
+      condition: [{ test: "ArnEquals", variable: "aws:PrincipalArn", values: SOURCE_ROLES }],
+    });
+  });
+
+  it("denies every request without TLS", () => {
+    expect(out.statement("aws_s3_bucket_policy", BUCKET_POLICY, "DenyInsecureTransport")).toEqual({
+      sid: "DenyInsecureTransport",
+      effect: "Deny",
+      actions: ["s3:*"],
+      resources: [bucketArn, `${bucketArn}/*`],
+      principals: [{ type: "*", identifiers: ["*"] }],
+      condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+    });
+  });
+
+  it("denies uploads not encrypted with aws:kms", () => {
+    expect(out.statement("aws_s3_bucket_policy", BUCKET_POLICY, "DenyUploadsNotEncryptedWithKms")).toEqual({
+      sid: "DenyUploadsNotEncryptedWithKms",
+      effect: "Deny",
+      actions: ["s3:PutObject"],
+      resources: [`${bucketArn}/*`],
+      principals: [{ type: "*", identifiers: ["*"] }],
+      condition: [{ test: "StringNotEquals", variable: "s3:x-amz-server-side-encryption", values: ["aws:kms"] }],
+    });
+  });
+
+  it("has the policy attached to this bucket, and no other statement", () => {
+    expect(out.resource("aws_s3_bucket_policy", BUCKET_POLICY).bucket).toBe(ref("aws_s3_bucket", "store/bucket", "id"));
+    expect(out.policyOf("aws_s3_bucket_policy", BUCKET_POLICY)).toHaveLength(3);
+  });
+});

@@ -1,0 +1,155 @@
+import { config, synthApp } from "../../test-support/synth";
+
+const { source, pipeline } = synthApp(config());
+const STATE = "data.terraform_remote_state.source-account-state.outputs";
+const remote = (output: string) => `\${${STATE}.${output}}`;
+
+describe("pipeline-account stack", () => {
+  it("uses a provider for the pipeline account only, through the configured role", () => {
+    expect(pipeline.json.provider?.aws).toEqual([
+      expect.objectContaining({
+        region: "ap-northeast-1",
+        allowed_account_ids: ["222222222222"],
+        assume_role: [{ role_arn: "arn:aws:iam::222222222222:role/deployer" }],
+      }),
+    ]);
+  });
+
+  it("reads the source-account state from where that stack writes it", () => {
+    const state = (pipeline.json.data as any).terraform_remote_state["source-account-state"];
+    expect(state.backend).toBe("local");
+    expect(state.config.path).toBe((source.json.terraform?.backend as any).local.path);
+  });
+
+  it("stops with the fix in its message when the source-account state lacks an output", () => {
+    const state = (pipeline.json.data as any).terraform_remote_state["source-account-state"];
+    const [postcondition] = state.lifecycle.postcondition;
+    const names = Object.keys(source.json.output ?? {}).sort();
+    const listed = JSON.parse(/setsubtract\((\[[^\]]*\])/.exec(postcondition.condition)![1]).sort();
+    expect(listed).toEqual(names);
+    expect(postcondition.error_message).toMatch(/Deploy it first: cdktf deploy source-account$/);
+  });
+
+  it("reads only outputs the source-account stack defines", () => {
+    const used = [...pipeline.text.matchAll(/terraform_remote_state\.source-account-state\.outputs\.([A-Za-z0-9_-]+)/g)].map(
+      (m) => m[1],
+    );
+    expect(used.length).toBeGreaterThan(0);
+    expect(new Set(used)).toEqual(new Set(used.filter((name) => name in (source.json.output ?? {}))));
+  });
+
+  it("names the artifact bucket and key alias that the source-account roles were granted", () => {
+    expect(Object.values(pipeline.resources("aws_s3_bucket"))[0].bucket).toBe("demo-artifacts-222222222222-ap-northeast-1");
+    expect(Object.values(pipeline.resources("aws_kms_alias"))[0].name).toBe("alias/demo-artifacts");
+    const granted = source.statement("aws_iam_role_policy", "web/source-access/permissions", "UseArtifactKey");
+    expect(granted.condition?.[0].values).toEqual(["alias/demo-artifacts"]);
+  });
+
+  it("wires each pipeline's ECR action to its own source-access role and repository", () => {
+    for (const name of ["web", "api"]) {
+      const [source] = (pipeline.resource("aws_codepipeline", `${name}/pipeline/pipeline`).stage as any[])[0].action;
+      expect(source.role_arn).toBe(remote(`${name}_source_access_role_arn`));
+      expect(source.configuration.RepositoryName).toBe(remote(`${name}_repository_name`));
+    }
+  });
+
+  it("lets each service role assume only its own pipeline's source-access role", () => {
+    expect(pipeline.statement("aws_iam_role_policy", "api/service-role/permissions", "AssumeOwnSourceAccessRole").resources).toEqual([
+      remote("api_source_access_role_arn"),
+    ]);
+  });
+
+  it("names in the key and bucket policies exactly the roles the stacks create", () => {
+    const sourceRoles = [remote("web_source_access_role_arn"), remote("api_source_access_role_arn")];
+    const serviceRoles = Object.values(pipeline.resources("aws_iam_role")).map((r) => `arn:aws:iam::222222222222:role/${r.name}`);
+    expect(serviceRoles).toHaveLength(2);
+    const key = "artifact-store/key";
+    expect(pipeline.statement("aws_kms_key", key, "SourceAccessRolesUseKey").condition?.[0].values).toEqual(sourceRoles);
+    expect(pipeline.statement("aws_kms_key", key, "PipelineRolesUseKey").condition?.[0].values).toEqual(serviceRoles);
+    expect(
+      pipeline.statement("aws_s3_bucket_policy", "artifact-store/bucket-policy", "SourceAccessRolesReadWriteArtifacts").condition?.[0]
+        .values,
+    ).toEqual(sourceRoles);
+  });
+
+  it("matches the service role names the source-account trust policies expect", () => {
+    const trusted = ["web", "api"].map(
+      (name) => source.policyOf("aws_iam_role", `${name}/source-access/role`, "assume_role_policy")[0].condition![0].values[0],
+    );
+    const created = ["web", "api"].map(
+      (name) => `arn:aws:iam::222222222222:role/${pipeline.resource("aws_iam_role", `${name}/service-role/role`).name}`,
+    );
+    expect(created).toEqual(trusted);
+  });
+
+  it("stores each pipeline's artifacts in the shared, KMS-encrypted store", () => {
+    const key = pipeline.address("aws_kms_key", "artifact-store/key");
+    const bucket = pipeline.address("aws_s3_bucket", "artifact-store/bucket");
+    expect(pipeline.resource("aws_codepipeline", "web/pipeline/pipeline").artifact_store).toEqual([
+      { type: "S3", location: `\${${bucket}.bucket}`, encryption_key: { id: `\${${key}.arn}`, type: "KMS" } },
+    ]);
+  });
+
+  it("creates each pipeline after its role's policy and the bucket policy", () => {
+    expect(pipeline.resource("aws_codepipeline", "web/pipeline/pipeline").depends_on).toEqual([
+      pipeline.address("aws_iam_role_policy", "web/service-role/permissions"),
+      pipeline.address("aws_s3_bucket_policy", "artifact-store/bucket-policy"),
+    ]);
+  });
+
+  it("never looks up the caller's identity: account ids come from the config", () => {
+    expect(pipeline.text).not.toContain("aws_caller_identity");
+    expect(source.text).not.toContain("aws_caller_identity");
+  });
+
+  it("reads the source-account state from S3 when the state is kept there", () => {
+    const { pipeline: s3 } = synthApp(
+      config((c) => {
+        c.backend = { type: "s3", bucket: "demo-tf-state", region: "eu-west-1", keyPrefix: "pipelines/demo", profile: "state" };
+      }),
+    );
+    const state = (s3.json.data as any).terraform_remote_state["source-account-state"];
+    expect(state.backend).toBe("s3");
+    expect(state.config).toEqual({
+      bucket: "demo-tf-state",
+      key: "pipelines/demo/source-account.tfstate",
+      region: "eu-west-1",
+      encrypt: true,
+      profile: "state",
+    });
+    expect((s3.json.terraform?.backend as any).s3.key).toBe("pipelines/demo/pipeline-account.tfstate");
+  });
+});
+
+describe("many pipelines", () => {
+  const names = Array.from({ length: 12 }, (_, i) => `svc-${String.fromCharCode(97 + i)}`);
+  const many = config((c) => {
+    c.pipelines = names.map((name) => ({ name, repository: { name: `team/${name}` } }));
+  });
+  const { source: s, pipeline: p } = synthApp(many);
+
+  it("keeps every pipeline's permissions to its own repository, prefix and role", () => {
+    for (const name of names) {
+      const permissions = `${name}/source-access/permissions`;
+      expect(s.statement("aws_iam_role_policy", permissions, "ReadWriteOwnArtifacts").resources).toEqual([
+        `arn:aws:s3:::demo-artifacts-222222222222-ap-northeast-1/demo-${name}/*`,
+      ]);
+      expect(p.statement("aws_iam_role_policy", `${name}/service-role/permissions`, "AssumeOwnSourceAccessRole").resources).toEqual([
+        remote(`${name.replace("-", "_")}_source_access_role_arn`),
+      ]);
+    }
+    expect(Object.keys(p.resources("aws_codepipeline"))).toHaveLength(12);
+    expect(Object.keys(p.resources("aws_kms_key"))).toHaveLength(1);
+  });
+
+  it("leaves the other pipelines' resource addresses alone when one is removed", () => {
+    const addresses = (out: typeof s) =>
+      Object.entries(out.json.resource ?? {}).flatMap(([type, blocks]) => Object.keys(blocks).map((n) => `${type}.${n}`));
+    const fewer = synthApp(config((c) => {
+      c.pipelines = names.slice(1).map((name) => ({ name, repository: { name: `team/${name}` } }));
+    }));
+    const removed = (a: string) => a.includes(`${names[0]}_`);
+    expect(addresses(fewer.source)).toEqual(addresses(s).filter((a) => !removed(a)));
+    expect(addresses(fewer.pipeline)).toEqual(addresses(p).filter((a) => !removed(a)));
+  });
+});

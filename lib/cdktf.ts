@@ -1,0 +1,18 @@
+/**
+ * The only module that imports the CDKTF core package. CDKTF itself is no longer maintained by
+ * HashiCorp (December 2025); moving to its community fork means changing this import and the
+ * provider imports in lib/aws.ts, nothing else.
+ */
+export {
+  App,
+  DataTerraformRemoteStateLocal,
+  DataTerraformRemoteStateS3,
+  Fn,
+  LocalBackend,
+  S3Backend,
+  TerraformOutput,
+  TerraformStack,
+  Testing,
+} from "cdktf";
+export type { TerraformRemoteState } from "cdktf";
+export { Construct } from "constructs";

@@ -1,0 +1,81 @@
+/**
+ * Every name and ARN that one account must know about the other, derived from the config alone.
+ *
+ * Both stacks use this module. The source-account stack is deployed first, so its policies cannot
+ * wait for the pipeline account's state: the pipeline service role ARN that the source-access
+ * role trusts, the artifact bucket it writes to and the alias of the key it uses are all built here.
+ */
+
+/** ARNs here are for the commercial partition; config/regions.ts only admits its regions. */
+const PARTITION = "aws";
+
+/**
+ * CodePipeline stores an action's artifacts under `<first 20 characters of the pipeline name>/`
+ * in the artifact bucket. Each pipeline's roles are limited to that prefix.
+ */
+export const ARTIFACT_PREFIX_LENGTH = 20;
+
+/** Identifies a pipeline within the app: its config name and the project it belongs to. */
+export interface PipelineRef {
+  readonly project: string;
+  readonly name: string;
+}
+
+export function accountRootArn(accountId: string): string {
+  return `arn:${PARTITION}:iam::${accountId}:root`;
+}
+
+export function roleArn(accountId: string, roleName: string): string {
+  return `arn:${PARTITION}:iam::${accountId}:role/${roleName}`;
+}
+
+/** The CodePipeline pipeline's name in the pipeline account. */
+export function pipelineName(p: PipelineRef): string {
+  return `${p.project}-${p.name}`;
+}
+
+/** The S3 key prefix (without the trailing slash) under which CodePipeline keeps this pipeline's artifacts. */
+export function artifactPrefix(p: PipelineRef): string {
+  return pipelineName(p).slice(0, ARTIFACT_PREFIX_LENGTH);
+}
+
+export function pipelineArn(region: string, accountId: string, p: PipelineRef): string {
+  return `arn:${PARTITION}:codepipeline:${region}:${accountId}:${pipelineName(p)}`;
+}
+
+/** The role CodePipeline assumes in the pipeline account (one per pipeline). */
+export function pipelineServiceRoleName(p: PipelineRef): string {
+  return `${p.project}-${p.name}-pipeline`;
+}
+
+/** The role in the source account that the ECR source action assumes (one per pipeline). */
+export function sourceAccessRoleName(p: PipelineRef): string {
+  return `${p.project}-${p.name}-source-access`;
+}
+
+/** Account id and region make the name unique across AWS, so no random suffix is needed. */
+export function artifactBucketName(project: string, pipelineAccountId: string, region: string): string {
+  return `${project}-artifacts-${pipelineAccountId}-${region}`;
+}
+
+export function bucketArn(bucketName: string): string {
+  return `arn:${PARTITION}:s3:::${bucketName}`;
+}
+
+/** The alias is known before the key exists; the source account names the key by it. */
+export function artifactKeyAliasName(project: string): string {
+  return `alias/${project}-artifacts`;
+}
+
+/** Pattern for any KMS key in an account and region; narrowed by `kms:ResourceAliases` where used. */
+export function kmsKeysArnPattern(region: string, accountId: string): string {
+  return `arn:${PARTITION}:kms:${region}:${accountId}:key/*`;
+}
+
+export function repositoryArn(region: string, accountId: string, repositoryName: string): string {
+  return `arn:${PARTITION}:ecr:${region}:${accountId}:repository/${repositoryName}`;
+}
+
+export function repositoryUrl(region: string, accountId: string, repositoryName: string): string {
+  return `${accountId}.dkr.ecr.${region}.amazonaws.com/${repositoryName}`;
+}

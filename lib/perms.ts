@@ -1,0 +1,66 @@
+/**
+ * Every IAM action list the app grants, in one place, so a review of "who may do what" starts here.
+ * Lists are sorted; wildcards appear only where AWS documents the family (ReEncrypt*, GenerateDataKey*).
+ */
+
+/** The only call CodePipeline's ECR source action makes with the action role: it resolves the tag to a digest. */
+export const ECR_SOURCE_ACTION = ["ecr:DescribeImages"] as const;
+
+/** What pulling an image needs on the repository (granted to the pipeline account by the repository policy). */
+export const ECR_PULL = [
+  "ecr:BatchCheckLayerAvailability",
+  "ecr:BatchGetImage",
+  "ecr:GetDownloadUrlForLayer",
+] as const;
+
+/** Reading and writing pipeline artifacts (objects only: nothing lists, deletes or reconfigures the bucket). */
+export const ARTIFACT_OBJECTS_READ_WRITE = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"] as const;
+
+/** Bucket-level reads CodePipeline makes on its artifact store. */
+export const ARTIFACT_BUCKET_READ = ["s3:GetBucketLocation", "s3:GetBucketVersioning"] as const;
+
+/** Using the artifact key: what SSE-KMS needs to write and read objects, and what CodePipeline checks. */
+export const KMS_USE = [
+  "kms:Decrypt",
+  "kms:DescribeKey",
+  "kms:Encrypt",
+  "kms:GenerateDataKey*",
+  "kms:ReEncrypt*",
+] as const;
+
+/** Grants, allowed only when they are for an AWS resource (kms:GrantIsForAWSResource). */
+export const KMS_GRANTS = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"] as const;
+
+/**
+ * Managing the key, for the pipeline account's root (that is, its administrators' IAM policies).
+ * Spelt out instead of `kms:*`: it keeps PutKeyPolicy, so the key never becomes unmanageable
+ * (KMS refuses a policy that would lock its caller out: "The new key policy will not allow you to
+ * update the key policy in the future"), yet grants no cryptographic use and no CreateGrant, so
+ * no IAM policy in the account can give itself the key without the key policy saying so.
+ */
+export const KMS_ADMIN = [
+  "kms:CancelKeyDeletion",
+  "kms:CreateAlias",
+  "kms:DeleteAlias",
+  "kms:DescribeKey",
+  "kms:DisableKey",
+  "kms:DisableKeyRotation",
+  "kms:EnableKey",
+  "kms:EnableKeyRotation",
+  "kms:GetKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:ListGrants",
+  "kms:ListKeyPolicies",
+  "kms:ListKeyRotations",
+  "kms:ListResourceTags",
+  "kms:PutKeyPolicy",
+  "kms:RevokeGrant",
+  "kms:RotateKeyOnDemand",
+  "kms:ScheduleKeyDeletion",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:UpdateAlias",
+  "kms:UpdateKeyDescription",
+] as const;
+
+export const STS_ASSUME_ROLE = ["sts:AssumeRole"] as const;

@@ -1,0 +1,3 @@
+import { Testing } from "../lib/cdktf";
+
+Testing.setupJest();

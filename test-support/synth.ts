@@ -1,0 +1,125 @@
+/**
+ * Helpers to read synthesized Terraform JSON in tests: find resources, and follow a resource's
+ * policy attribute to the `aws_iam_policy_document` it references, so a test checks the policy
+ * that is really attached rather than a document that merely exists.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { Config, ConfigInput } from "../config/schema";
+import { parseConfig } from "../config/load";
+import { buildApp } from "../stacks/app";
+import { TerraformStack, Testing, type Construct } from "../lib/cdktf";
+
+export const ROOT = path.resolve(__dirname, "..");
+
+/** The example config as a file would give it, for tests to vary. */
+export function exampleInput(): ConfigInput {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, "config", "example.json"), "utf8"));
+}
+
+export function config(change: (c: ConfigInput) => void = () => {}): Config {
+  const input = exampleInput();
+  change(input);
+  return parseConfig(input, "test config");
+}
+
+export interface PolicyStatement {
+  sid: string;
+  effect: string;
+  actions: string[];
+  resources?: string[];
+  principals?: { type: string; identifiers: string[] }[];
+  condition?: { test: string; variable: string; values: string[] }[];
+}
+
+type Block = Record<string, unknown> & { "//"?: { metadata?: { path?: string } } };
+
+export class Synth {
+  readonly json: {
+    resource?: Record<string, Record<string, Block>>;
+    data?: Record<string, Record<string, Block>>;
+    output?: Record<string, { value: string; description?: string }>;
+    provider?: Record<string, Record<string, unknown>[]>;
+    terraform?: Record<string, unknown>;
+  };
+
+  constructor(readonly text: string) {
+    this.json = JSON.parse(text);
+  }
+
+  /** All resources of a type, by logical name. */
+  resources(type: string): Record<string, Block> {
+    return this.json.resource?.[type] ?? {};
+  }
+
+  /** The one resource of a type whose construct path ends with `pathSuffix` (without its metadata). */
+  resource(type: string, pathSuffix: string): Block {
+    return withoutMetadata(this.only(this.resources(type), type, pathSuffix)[1]);
+  }
+
+  dataSource(type: string, pathSuffix: string): Block {
+    return withoutMetadata(this.only(this.json.data?.[type] ?? {}, type, pathSuffix)[1]);
+  }
+
+  /** Terraform address (`type.name`) of the one resource of a type whose path ends with `pathSuffix`. */
+  address(type: string, pathSuffix: string): string {
+    return `${type}.${this.only(this.resources(type), type, pathSuffix)[0]}`;
+  }
+
+  /** The statements of the policy document that `attribute` of the resource references. */
+  policyOf(type: string, pathSuffix: string, attribute = "policy"): PolicyStatement[] {
+    const reference = this.resource(type, pathSuffix)[attribute];
+    const match = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(String(reference));
+    if (!match) throw new Error(`${type} ${pathSuffix}.${attribute} is not a policy document reference: ${reference}`);
+    const doc = this.json.data?.aws_iam_policy_document?.[match[1]];
+    if (!doc) throw new Error(`no aws_iam_policy_document.${match[1]}`);
+    return doc.statement as PolicyStatement[];
+  }
+
+  /** The statement with `sid` of the policy that `attribute` of the resource references. */
+  statement(type: string, pathSuffix: string, sid: string, attribute = "policy"): PolicyStatement {
+    const statements = this.policyOf(type, pathSuffix, attribute);
+    const found = statements.filter((s) => s.sid === sid);
+    if (found.length !== 1) {
+      throw new Error(`expected one statement ${sid}, found ${found.length} among ${statements.map((s) => s.sid)}`);
+    }
+    return found[0];
+  }
+
+  private only(blocks: Record<string, Block>, type: string, pathSuffix: string): [string, Block] {
+    const matches = Object.entries(blocks).filter(([, b]) => b["//"]?.metadata?.path?.endsWith(`/${pathSuffix}`));
+    if (matches.length !== 1) {
+      const paths = Object.values(blocks).map((b) => b["//"]?.metadata?.path);
+      throw new Error(`expected one ${type} at …${pathSuffix}, found ${matches.length} among ${paths.join(", ")}`);
+    }
+    return matches[0];
+  }
+}
+
+export const PATHS = { outdir: path.join(ROOT, "cdktf.out"), projectRoot: ROOT };
+
+/**
+ * A stack's Terraform JSON, as `Testing.synth` makes it but keeping the construct-path metadata
+ * that the helpers above find blocks by.
+ */
+function withoutMetadata(block: Block): Block {
+  const { "//": _, ...rest } = block;
+  return rest;
+}
+
+function synthStack(stack: TerraformStack): Synth {
+  return new Synth(JSON.stringify(stack.toTerraform()));
+}
+
+/** Both stacks of a config, synthesized in memory. */
+export function synthApp(c: Config): { source: Synth; pipeline: Synth } {
+  const { source, pipeline } = buildApp(c, PATHS);
+  return { source: synthStack(source), pipeline: synthStack(pipeline) };
+}
+
+/** One construct in an otherwise empty stack. */
+export function synthConstruct(build: (scope: Construct) => void): Synth {
+  const stack = new TerraformStack(Testing.app(), "stack");
+  build(stack);
+  return synthStack(stack);
+}
