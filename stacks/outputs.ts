@@ -8,6 +8,9 @@ import type { PipelineConfig } from "../config/schema";
 export const SOURCE_STACK = "source-account";
 export const PIPELINE_STACK = "pipeline-account";
 
+/** Id of the pipeline-account stack's `terraform_remote_state` of the source-account stack. */
+export const SOURCE_STATE = "source-account-state";
+
 /** Pipeline names are lowercase letters, digits and hyphens, so this mapping cannot collide. */
 function key(pipeline: string): string {
   return pipeline.replace(/-/g, "_");

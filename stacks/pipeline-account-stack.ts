@@ -5,7 +5,7 @@ import { PipelineServiceRole } from "../constructs/pipeline-service-role";
 import { Construct, TerraformOutput, TerraformStack } from "../lib/cdktf";
 import * as naming from "../lib/naming";
 import { remoteState, configureBackend, type StackPaths } from "./backend";
-import { SOURCE_STACK, sourceOutputNames, sourceOutputs } from "./outputs";
+import { SOURCE_STACK, SOURCE_STATE, sourceOutputNames, sourceOutputs } from "./outputs";
 import { awsProvider } from "./provider";
 
 export interface PipelineAccountStackProps {
@@ -29,7 +29,7 @@ export class PipelineAccountStack extends TerraformStack {
     awsProvider(this, config, config.pipelineAccount);
     configureBackend(this, id, config.backend, props.paths);
 
-    const sourceState = remoteState(this, "source-account-state", SOURCE_STACK, config.backend, props.paths);
+    const sourceState = remoteState(this, SOURCE_STATE, SOURCE_STACK, config.backend, props.paths);
     const expected = sourceOutputNames(config.pipelines);
     // Without this, a missing source-account state surfaces as "Unsupported attribute" deep in a
     // resource; with it, Terraform names the cause and the fix.

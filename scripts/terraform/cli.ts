@@ -1,0 +1,85 @@
+/**
+ * Running the real Terraform CLI from our scripts and tests, offline when a provider mirror is
+ * available: `TF_PROVIDER_MIRROR=<dir>` names a filesystem mirror; without it, `/opt/tf-plugins`
+ * is used when that directory exists; otherwise Terraform's normal registry.
+ */
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+const DEFAULT_MIRROR = "/opt/tf-plugins";
+
+export function providerMirror(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.TF_PROVIDER_MIRROR) return env.TF_PROVIDER_MIRROR;
+  return fs.existsSync(DEFAULT_MIRROR) ? DEFAULT_MIRROR : undefined;
+}
+
+/**
+ * The environment for Terraform processes. With a mirror, a CLI config in `workDir` makes
+ * `terraform init` install the AWS provider from it (as symlinks: nothing is copied or downloaded).
+ */
+export function terraformEnv(workDir: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const mirror = providerMirror(env);
+  const result: NodeJS.ProcessEnv = { ...env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+  if (mirror) {
+    const file = path.join(workDir, "terraform.rc");
+    fs.mkdirSync(workDir, { recursive: true });
+    fs.writeFileSync(
+      file,
+      `provider_installation {
+  filesystem_mirror {
+    path    = ${JSON.stringify(mirror)}
+    include = ["registry.terraform.io/*/*"]
+  }
+  direct {
+    exclude = ["registry.terraform.io/*/*"]
+  }
+}
+`,
+    );
+    result.TF_CLI_CONFIG_FILE = file;
+  }
+  return result;
+}
+
+export interface TerraformResult {
+  readonly status: number;
+  readonly output: string;
+}
+
+export class TerraformError extends Error {
+  constructor(
+    readonly args: readonly string[],
+    readonly cwd: string,
+    readonly result: TerraformResult,
+  ) {
+    super(`terraform ${args.join(" ")} (in ${cwd}) exited ${result.status}:\n${result.output}`);
+    this.name = "TerraformError";
+  }
+}
+
+/** Runs terraform and returns its exit status and combined output, without color. */
+export function terraform(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): TerraformResult {
+  const result = spawnSync("terraform", [...args, "-no-color"], { cwd, env, encoding: "utf8", maxBuffer: 256 << 20 });
+  if (result.error) throw result.error;
+  return { status: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
+}
+
+/** Like `terraform`, but throws with Terraform's output when it fails. */
+export function mustTerraform(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): TerraformResult {
+  const result = terraform(args, cwd, env);
+  if (result.status !== 0) throw new TerraformError(args, cwd, result);
+  return result;
+}
+
+/** `terraform`, without blocking: the two stacks' steps run side by side. */
+export function terraformAsync(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<TerraformResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("terraform", [...args, "-no-color"], { cwd, env });
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => chunks.push(c));
+    child.stderr.on("data", (c: Buffer) => chunks.push(c));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status: status ?? 1, output: Buffer.concat(chunks).toString("utf8") }));
+  });
+}

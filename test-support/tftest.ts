@@ -1,0 +1,103 @@
+/**
+ * `terraform test` files that mock-apply a freshly synthesized stack and assert the cross-account
+ * wiring: generated from the stack's JSON, so they name its real Terraform addresses.
+ */
+import type { Config } from "../config/schema";
+import * as naming from "../lib/naming";
+import { hcl, overrideRemoteState, overrideResources } from "../scripts/terraform/fixtures";
+import type { StackDir } from "../scripts/terraform/workspace";
+import { SOURCE_STATE, sourceOutputs } from "../stacks/outputs";
+import { Synth } from "./synth";
+
+const MOCK_PROVIDER = `mock_provider "aws" {
+  # Policy documents are mocked too; the resources must still receive valid JSON.
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = ${hcl('{"Version":"2012-10-17","Statement":[]}')} }
+  }
+}
+`;
+
+function assert(condition: string, message: string): string {
+  return `  assert {\n    condition     = ${condition}\n    error_message = ${hcl(message)}\n  }\n`;
+}
+
+/** HCL for the statement with `sid` of the policy document behind `attribute` of a resource. */
+function statementOf(out: Synth, type: string, path: string, sid: string, attribute = "policy"): { doc: string; statement: string } {
+  const reference = String(out.resource(type, path)[attribute]);
+  const doc = /^\$\{(data\.aws_iam_policy_document\.[^.]+)\.json\}$/.exec(reference)![1];
+  return { doc, statement: `one([for s in ${doc}.statement : s if s.sid == ${hcl(sid)}])` };
+}
+
+function conditionValues(statement: string, variable: string): string {
+  return `toset(one([for c in ${statement}.condition : c.values if c.variable == ${hcl(variable)}]))`;
+}
+
+function set(values: readonly string[]): string {
+  return `toset(${hcl(values)})`;
+}
+
+export function sourceWiringTest(config: Config, dir: StackDir): string {
+  const out = new Synth(JSON.stringify(dir.json));
+  const target = config.pipelineAccount.accountId;
+  const asserts = config.pipelines.flatMap((p) => {
+    const ref = { project: config.project, name: p.name };
+    const role = out.address("aws_iam_role", `${p.name}/source-access/role`);
+    const trust = statementOf(out, "aws_iam_role", `${p.name}/source-access/role`, "PipelineServiceRoleAssumes", "assume_role_policy");
+    const serviceRole = naming.roleArn(target, naming.pipelineServiceRoleName(ref));
+    return [
+      assert(`${role}.assume_role_policy == ${trust.doc}.json`, `${p.name}: the source-access role's trust policy is not its trust document`),
+      assert(
+        `${conditionValues(trust.statement, "aws:PrincipalArn")} == ${set([serviceRole])}`,
+        `${p.name}: the trust policy's aws:PrincipalArn is not the pipeline service role ${serviceRole}`,
+      ),
+      assert(
+        `output.${sourceOutputs.sourceAccessRoleArn(p.name)} == ${role}.arn`,
+        `${p.name}: output ${sourceOutputs.sourceAccessRoleArn(p.name)} is not the source-access role's ARN`,
+      ),
+    ];
+  });
+  return `${MOCK_PROVIDER}\n${overrideResources(dir.json, dir.context)}\nrun "wiring" {\n${asserts.join("")}}\n`;
+}
+
+export function pipelineWiringTest(config: Config, dir: StackDir, sourceOutputValues: Record<string, string>): string {
+  const out = new Synth(JSON.stringify(dir.json));
+  const key = out.address("aws_kms_key", "artifact-store/key");
+  const bucketPolicy = out.address("aws_s3_bucket_policy", "artifact-store/bucket-policy");
+  const keyGrants = statementOf(out, "aws_kms_key", "artifact-store/key", "GrantsOnlyForAWSResources");
+  const bucketGrant = statementOf(out, "aws_s3_bucket_policy", "artifact-store/bucket-policy", "SourceAccessRolesReadWriteArtifacts");
+  const sourceRoles = config.pipelines.map((p) => sourceOutputValues[sourceOutputs.sourceAccessRoleArn(p.name)]);
+
+  const asserts = [
+    assert(`${key}.policy == ${keyGrants.doc}.json`, "the key's policy is not the key policy document"),
+    assert(
+      `${conditionValues(keyGrants.statement, "kms:GrantIsForAWSResource")} == toset(["true"])`,
+      "the key policy has no grant statement conditioned on kms:GrantIsForAWSResource = true",
+    ),
+    assert(`${bucketPolicy}.policy == ${bucketGrant.doc}.json`, "the bucket's policy is not the bucket policy document"),
+    assert(
+      `${conditionValues(bucketGrant.statement, "aws:PrincipalArn")} == ${set(sourceRoles)}`,
+      "the bucket policy does not grant exactly the source-access roles",
+    ),
+    ...config.pipelines.flatMap((p) => {
+      const pipeline = out.address("aws_codepipeline", `${p.name}/pipeline/pipeline`);
+      const role = sourceOutputValues[sourceOutputs.sourceAccessRoleArn(p.name)];
+      const serviceRole = out.address("aws_iam_role", `${p.name}/service-role/role`);
+      const ref = { project: config.project, name: p.name };
+      return [
+        assert(
+          `${pipeline}.stage[0].action[0].role_arn == ${hcl(role)}`,
+          `${p.name}: the ECR source action does not run as its source-access role ${role}`,
+        ),
+        assert(
+          `one(${pipeline}.artifact_store).encryption_key[0].id == ${key}.arn && one(${pipeline}.artifact_store).encryption_key[0].type == "KMS"`,
+          `${p.name}: the artifact store is not encrypted with the customer-managed key`,
+        ),
+        assert(
+          `${serviceRole}.arn == ${hcl(naming.roleArn(config.pipelineAccount.accountId, naming.pipelineServiceRoleName(ref)))}`,
+          `${p.name}: the service role is not the role the source-access role trusts`,
+        ),
+      ];
+    }),
+  ];
+  return `${MOCK_PROVIDER}\n${overrideResources(dir.json, dir.context)}\n${overrideRemoteState(SOURCE_STATE, sourceOutputValues)}\nrun "wiring" {\n${asserts.join("")}}\n`;
+}
