@@ -27,24 +27,41 @@ function expectSuccess(result: TerraformResult): void {
   if (result.status !== 0) throw new Error(result.output);
 }
 
+// All checks start together once both stacks are initialized: each terraform process spends
+// most of its time loading the provider's schema, so they overlap well even on two cores.
+let validate: Promise<TerraformResult[]>;
+let plan: Promise<TerraformResult>;
+let wiring: Promise<TerraformResult[]>;
+
+function writeTest(dir: StackDir, content: string): void {
+  fs.mkdirSync(path.join(dir.dir, "tests"), { recursive: true });
+  fs.writeFileSync(path.join(dir.dir, "tests", "wiring.tftest.hcl"), content);
+}
+
 beforeAll(async () => {
   buildApp(config, { outdir, projectRoot: ROOT }).app.synth();
   source = offlineStackDir(config, outdir, SOURCE_STACK, work, { allowDestroy: true });
   pipeline = offlineStackDir(config, outdir, PIPELINE_STACK, work, { allowDestroy: true });
+  writeTest(source, sourceWiringTest(config, source));
+  writeTest(pipeline, pipelineWiringTest(config, pipeline, resolveOutputs(source.json, source.context)));
   const inits = await Promise.all([source, pipeline].map((s) => terraformAsync(["init", "-input=false"], s.dir, env)));
   inits.forEach(expectSuccess);
+  validate = Promise.all([source, pipeline].map((s) => terraformAsync(["validate"], s.dir, env)));
+  plan = terraformAsync(["plan", "-input=false", "-lock=false"], source.dir, env);
+  wiring = Promise.all([source, pipeline].map((s) => terraformAsync(["test"], s.dir, env)));
+  // Settle everything before the tests read the results, so that none runs after afterAll.
+  await Promise.allSettled([validate, plan, wiring]);
 });
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 describe("Terraform and the AWS provider accept both stacks", () => {
   it("validates both stacks", async () => {
-    const results = await Promise.all([source, pipeline].map((s) => terraformAsync(["validate"], s.dir, env)));
-    results.forEach(expectSuccess);
+    (await validate).forEach(expectSuccess);
   });
 
   it("plans source-account with mock credentials", async () => {
-    const result = await terraformAsync(["plan", "-input=false", "-lock=false"], source.dir, env);
+    const result = await plan;
     expectSuccess(result);
     const resources = Object.values(source.json.resource ?? {}).reduce((n, r) => n + Object.keys(r).length, 0);
     expect(result.output).toContain(`Plan: ${resources} to add, 0 to change, 0 to destroy.`);
@@ -52,15 +69,8 @@ describe("Terraform and the AWS provider accept both stacks", () => {
 });
 
 describe("a mock apply of both stacks wires the accounts together", () => {
-  function writeTest(dir: StackDir, content: string): void {
-    fs.mkdirSync(path.join(dir.dir, "tests"), { recursive: true });
-    fs.writeFileSync(path.join(dir.dir, "tests", "wiring.tftest.hcl"), content);
-  }
-
   it("passes the wiring assertions on both stacks", async () => {
-    writeTest(source, sourceWiringTest(config, source));
-    writeTest(pipeline, pipelineWiringTest(config, pipeline, resolveOutputs(source.json, source.context)));
-    const results = await Promise.all([source, pipeline].map((s) => terraformAsync(["test"], s.dir, env)));
+    const results = await wiring;
     results.forEach(expectSuccess);
     for (const result of results) expect(result.output).toMatch(/Success! 1 passed, 0 failed\./);
   });

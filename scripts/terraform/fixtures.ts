@@ -12,10 +12,7 @@ export interface StackJson {
   readonly output?: Record<string, { value: unknown }>;
 }
 
-/**
- * Provider settings for an offline run: mock credentials and no calls to check them. The stack's
- * account pinning, profile and role are lifted, since there is no account to check them against.
- */
+/** Provider settings for an offline run: mock credentials and no calls to check them. */
 export const OFFLINE_PROVIDER = {
   access_key: "mock",
   secret_key: "mock",
@@ -24,10 +21,14 @@ export const OFFLINE_PROVIDER = {
   skip_metadata_api_check: true,
   skip_region_validation: true,
   max_retries: 1,
-  allowed_account_ids: null,
-  profile: null,
-  assume_role: null,
 };
+
+/**
+ * Provider arguments an offline run must not have: they name real accounts, profiles and roles,
+ * which cannot be checked or assumed without AWS. (An override file cannot remove a nested
+ * `assume_role` block, so they are removed from the scratch copy instead.)
+ */
+export const ACCOUNT_BINDING_ARGUMENTS = ["allowed_account_ids", "profile", "assume_role"] as const;
 
 export interface AwsContext {
   readonly accountId: string;

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Config } from "../../config/schema";
 import { PIPELINE_STACK, SOURCE_STACK } from "../../stacks/outputs";
-import { OFFLINE_PROVIDER, type AwsContext, type StackJson } from "./fixtures";
+import { ACCOUNT_BINDING_ARGUMENTS, OFFLINE_PROVIDER, type AwsContext, type StackJson } from "./fixtures";
 
 export interface StackDir {
   readonly stack: string;
@@ -28,7 +28,11 @@ export function stackContext(config: Config, stack: string): AwsContext {
   return { accountId: account.accountId, region: config.region };
 }
 
-/** Copies `<synthOutdir>/stacks/<stack>/cdk.tf.json` to `<workRoot>/<stack>/` with offline overrides. */
+/**
+ * Copies `<synthOutdir>/stacks/<stack>/cdk.tf.json` to `<workRoot>/<stack>/` for an offline run:
+ * without the provider's account bindings, and with an override file for mock credentials, a
+ * local backend and (optionally) where to read remote state from.
+ */
 export function offlineStackDir(
   config: Config,
   synthOutdir: string,
@@ -44,6 +48,9 @@ export function offlineStackDir(
         if (lifecycle) delete lifecycle.prevent_destroy;
       }
     }
+  }
+  for (const provider of (json.provider?.aws ?? []) as Record<string, unknown>[]) {
+    for (const argument of ACCOUNT_BINDING_ARGUMENTS) delete provider[argument];
   }
   const dir = path.join(workRoot, stack);
   fs.mkdirSync(dir, { recursive: true });

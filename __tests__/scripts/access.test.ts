@@ -1,0 +1,74 @@
+import type { AccessCase } from "../../scripts/access/cases";
+import { evaluate } from "../../scripts/access/simulate";
+import { buildWorld, resourcePolicyFor } from "../../scripts/access/world";
+import type { RenderedStack } from "../../scripts/terraform/render";
+import { config } from "../../test-support/synth";
+
+const A = "111111111111";
+const B = "222222222222";
+const role = `arn:aws:iam::${A}:role/demo-web-source-access`;
+const bucket = "demo-artifacts-222222222222-ap-northeast-1";
+const doc = (...Statement: unknown[]) => JSON.stringify({ Version: "2012-10-17", Statement });
+
+// GIVEN a tiny rendered world: a role in A that may write the bucket in B, and that bucket's policy.
+const stacks: RenderedStack[] = [
+  {
+    stack: "source-account",
+    outputs: {},
+    resources: [
+      { address: "aws_iam_role.r", mode: "managed", type: "aws_iam_role", values: { arn: role, name: "demo-web-source-access", assume_role_policy: doc() } },
+      {
+        address: "aws_iam_role_policy.p",
+        mode: "managed",
+        type: "aws_iam_role_policy",
+        values: { role: "demo-web-source-access", name: "p", policy: doc({ Effect: "Allow", Action: "s3:PutObject", Resource: `arn:aws:s3:::${bucket}/*` }) },
+      },
+    ],
+  },
+  {
+    stack: "pipeline-account",
+    outputs: {},
+    resources: [
+      { address: "aws_kms_key.k", mode: "managed", type: "aws_kms_key", values: { arn: `arn:aws:kms:ap-northeast-1:${B}:key/1`, policy: doc() } },
+      { address: "aws_s3_bucket.b", mode: "managed", type: "aws_s3_bucket", values: { bucket } },
+      {
+        address: "aws_s3_bucket_policy.bp",
+        mode: "managed",
+        type: "aws_s3_bucket_policy",
+        values: {
+          bucket,
+          policy: doc(
+            { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: "s3:PutObject", Resource: `arn:aws:s3:::${bucket}/*` },
+            { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: `arn:aws:s3:::${bucket}/*`, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+          ),
+        },
+      },
+    ],
+  },
+];
+const world = buildWorld(config(), stacks);
+const put: AccessCase = { row: "4", who: "w", principal: role, action: "s3:PutObject", on: "o", resource: `arn:aws:s3:::${bucket}/x/y`, expect: "allowed" };
+
+describe("access simulation plumbing", () => {
+  it("evaluates an object request against its bucket's policy, and the caller's own policies", async () => {
+    expect(resourcePolicyFor(world, put.resource)).toBe(world.resourcePolicies.get(`arn:aws:s3:::${bucket}`));
+    expect(await evaluate(world, put)).toMatchObject({ result: "Allowed", ok: true });
+  });
+
+  it("sends aws:SecureTransport, so the TLS Deny applies when a case turns it off", async () => {
+    expect(await evaluate(world, { ...put, expect: "denied", context: { "aws:SecureTransport": "false" } })).toMatchObject({
+      result: "ExplicitlyDenied",
+      ok: true,
+    });
+  });
+
+  it("reports a mismatch when AWS's answer differs from the expectation", async () => {
+    expect(await evaluate(world, { ...put, expect: "denied" })).toMatchObject({ result: "Allowed", ok: false });
+  });
+
+  it("refuses a role policy attached to a role the stack does not create", () => {
+    const orphan = structuredClone(stacks);
+    (orphan[0].resources[1].values as Record<string, unknown>).role = "someone-else";
+    expect(() => buildWorld(config(), orphan)).toThrow("aws_iam_role_policy.p is attached to a role this stack does not create");
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * The policies of both accounts as the AWS provider rendered them, indexed the way AWS evaluates
+ * a request: the caller's identity policies, and the policy of the resource it calls.
+ */
+import type { Config } from "../../config/schema";
+import * as naming from "../../lib/naming";
+import type { RenderedResource, RenderedStack } from "../terraform/render";
+
+export type PolicyDocument = { Version: string; Statement: unknown[] };
+
+export interface Role {
+  readonly arn: string;
+  readonly accountId: string;
+  readonly trustPolicy: PolicyDocument;
+  readonly identityPolicies: { name: string; policy: PolicyDocument }[];
+}
+
+export interface World {
+  readonly roles: ReadonlyMap<string, Role>;
+  /** Resource ARN (repository, key, role, bucket) to its resource policy. */
+  readonly resourcePolicies: ReadonlyMap<string, PolicyDocument>;
+  /** Bucket name to the account that owns it (S3 ARNs carry no account). */
+  readonly bucketOwners: ReadonlyMap<string, string>;
+  /** ARN of the artifact key, as the provider rendered it. */
+  readonly artifactKeyArn: string;
+}
+
+function parse(json: unknown, what: string): PolicyDocument {
+  if (typeof json !== "string") throw new Error(`${what} has no rendered policy`);
+  return JSON.parse(json);
+}
+
+function str(resource: RenderedResource, attribute: string): string {
+  const value = resource.values[attribute];
+  if (typeof value !== "string") throw new Error(`${resource.address}.${attribute} is not rendered`);
+  return value;
+}
+
+export function buildWorld(config: Config, stacks: readonly RenderedStack[]): World {
+  const roles = new Map<string, Role>();
+  const resourcePolicies = new Map<string, PolicyDocument>();
+  const bucketOwners = new Map<string, string>();
+  let artifactKeyArn: string | undefined;
+
+  for (const { stack, resources } of stacks) {
+    const accountId = stack === "source-account" ? config.sourceAccount.accountId : config.pipelineAccount.accountId;
+    const managed = resources.filter((r) => r.mode === "managed");
+    const rolesByName = new Map<string, Role>();
+    for (const r of managed.filter((r) => r.type === "aws_iam_role")) {
+      const role: Role = {
+        arn: str(r, "arn"),
+        accountId,
+        trustPolicy: parse(r.values.assume_role_policy, r.address),
+        identityPolicies: [],
+      };
+      roles.set(role.arn, role);
+      rolesByName.set(str(r, "name"), role);
+      resourcePolicies.set(role.arn, role.trustPolicy);
+    }
+    for (const r of managed) {
+      switch (r.type) {
+        case "aws_iam_role_policy": {
+          const role = rolesByName.get(str(r, "role"));
+          if (!role) throw new Error(`${r.address} is attached to a role this stack does not create`);
+          role.identityPolicies.push({ name: `${str(r, "role")}/${str(r, "name")}`, policy: parse(r.values.policy, r.address) });
+          break;
+        }
+        case "aws_ecr_repository_policy":
+          resourcePolicies.set(
+            naming.repositoryArn(config.region, accountId, str(r, "repository")),
+            parse(r.values.policy, r.address),
+          );
+          break;
+        case "aws_kms_key":
+          artifactKeyArn = str(r, "arn");
+          resourcePolicies.set(artifactKeyArn, parse(r.values.policy, r.address));
+          break;
+        case "aws_s3_bucket":
+          bucketOwners.set(str(r, "bucket"), accountId);
+          break;
+        case "aws_s3_bucket_policy":
+          resourcePolicies.set(naming.bucketArn(str(r, "bucket")), parse(r.values.policy, r.address));
+          break;
+      }
+    }
+  }
+  if (!artifactKeyArn) throw new Error("no artifact key was rendered");
+  return { roles, resourcePolicies, bucketOwners, artifactKeyArn };
+}
+
+/** The resource policy AWS evaluates for a request on `resourceArn` (an object's is its bucket's). */
+export function resourcePolicyFor(world: World, resourceArn: string): PolicyDocument | undefined {
+  const s3 = /^arn:aws:s3:::([^/]+)/.exec(resourceArn);
+  return world.resourcePolicies.get(s3 ? naming.bucketArn(s3[1]) : resourceArn);
+}
+
+/** The account that owns the resource, if the world knows it. */
+export function resourceAccount(world: World, resourceArn: string): string | undefined {
+  const s3 = /^arn:aws:s3:::([^/]+)/.exec(resourceArn);
+  return s3 ? world.bucketOwners.get(s3[1]) : resourceArn.split(":")[4];
+}
