@@ -62,10 +62,10 @@ const repositoryName = text(
   /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/,
 );
 
-// ECR's rule for image tags.
+// ECR's rule for image tags, or "" / "*" for any tag.
 const imageTag = text(
-  'an ECR image tag: 1 to 128 characters, letters, digits, "_", "." or "-", not starting with "." or "-"',
-  /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/,
+  'an ECR image tag (1 to 128 characters, letters, digits, "_", "." or "-", not starting with "." or "-"), or "*" for any tag',
+  /^(?:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|\*|)$/,
 );
 
 const repository = object("an object with the repository's name and whether this app creates it", {
@@ -76,10 +76,47 @@ const repository = object("an object with the repository's name and whether this
   ),
 });
 
-const pipeline = object("an object with name, repository and optionally imageTag", {
+const trigger = v.pipe(
+  v.picklist(["push", "manual"], '"push" (default: an image push starts the pipeline) or "manual"'),
+  v.description('"push" (default: an image push starts the pipeline) or "manual"'),
+);
+
+// ECS's rule for cluster, service and container names.
+const ecsName = (what: string) =>
+  text(`the ${what}: 1 to 255 letters, digits, "-" and "_"`, /^[A-Za-z0-9_-]{1,255}$/);
+
+const roleName = (what: string) => text(`the name of ${what}: 1 to 64 characters, letters, digits and +=,.@_-`, /^[\w+=,.@-]{1,64}$/);
+
+const approvalDeploy = v.strictObject({ type: v.literal("approval") }, '{ "type": "approval" }');
+
+const ecsDeploy = v.strictObject(
+  {
+    type: v.literal("ecs"),
+    cluster: ecsName("ECS cluster's name"),
+    service: ecsName("ECS service's name"),
+    containerName: ecsName("container in the task definition that runs the image"),
+    executionRoleName: roleName("the service's task execution role (in the pipeline account)"),
+    taskRoleName: v.optional(roleName("the service's task role, if its task definition has one")),
+    grantExecutionRolePull: v.optional(
+      bool("true (default) to give the execution role the permission to pull from the source account's repository"),
+      true,
+    ),
+  },
+  '{ "type": "ecs", "cluster", "service", "containerName", "executionRoleName", "taskRoleName"?, "grantExecutionRolePull"? }',
+);
+
+const deployExpected = 'an object whose "type" is "approval" (a manual approval) or "ecs" (deploy to an ECS service)';
+const deploy = v.optional(
+  v.pipe(v.variant("type", [approvalDeploy, ecsDeploy], deployExpected), v.description(deployExpected)),
+  { type: "approval" },
+);
+
+const pipeline = object("an object with name, repository and optionally imageTag, trigger and deploy", {
   name: pipelineNameField,
   repository,
   imageTag: v.optional(imageTag, "latest"),
+  trigger: v.optional(trigger, "push"),
+  deploy,
 });
 
 const bucketName = text(
@@ -145,6 +182,13 @@ export type Config = v.InferOutput<typeof ConfigSchema>;
 export type PipelineConfig = Config["pipelines"][number];
 export type AccountConfig = Config["sourceAccount"];
 export type BackendConfig = Config["backend"];
+export type DeployConfig = PipelineConfig["deploy"];
+export type EcsDeployConfig = Extract<DeployConfig, { type: "ecs" }>;
+
+/** `imageTag` "" or "*": the trigger fires on any tag, and the action reads ECR's default tag. */
+export function anyTag(imageTag: string): boolean {
+  return imageTag === "" || imageTag === "*";
+}
 
 /** A problem no single field shows: a relation between fields. */
 export interface RelationProblem {

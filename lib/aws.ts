@@ -4,7 +4,13 @@
  * import of that index anywhere in the repository.
  */
 export { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+export { CloudwatchEventBusPolicy } from "@cdktf/provider-aws/lib/cloudwatch-event-bus-policy";
+export { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
+export { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
+export { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+export { CodebuildProject } from "@cdktf/provider-aws/lib/codebuild-project";
 export { Codepipeline } from "@cdktf/provider-aws/lib/codepipeline";
+export type { CodepipelineStage } from "@cdktf/provider-aws/lib/codepipeline";
 export { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 export type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 export { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";

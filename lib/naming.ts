@@ -79,3 +79,52 @@ export function repositoryArn(region: string, accountId: string, repositoryName:
 export function repositoryUrl(region: string, accountId: string, repositoryName: string): string {
   return `${accountId}.dkr.ecr.${region}.amazonaws.com/${repositoryName}`;
 }
+
+/** The rule, in each account, that reacts to a push to this pipeline's repository. */
+export function pushRuleName(p: PipelineRef): string {
+  return `${p.project}-${p.name}-image-push`;
+}
+
+/** The role in the source account that forwards push events to the pipeline account's bus (one per project). */
+export function pushForwarderRoleName(project: string): string {
+  return `${project}-forward-image-pushes`;
+}
+
+/** The role in the pipeline account that lets EventBridge start this pipeline. */
+export function startPipelineRoleName(p: PipelineRef): string {
+  return `${p.project}-${p.name}-start-pipeline`;
+}
+
+export function defaultEventBusArn(region: string, accountId: string): string {
+  return `arn:${PARTITION}:events:${region}:${accountId}:event-bus/default`;
+}
+
+/** The CodeBuild project that turns the source artifact into imagedefinitions.json, and its role. */
+export function imageDefinitionsProjectName(p: PipelineRef): string {
+  return `${p.project}-${p.name}-imagedefinitions`;
+}
+
+export function imageDefinitionsRoleName(p: PipelineRef): string {
+  return `${p.project}-${p.name}-codebuild`;
+}
+
+export function codebuildProjectArn(region: string, accountId: string, projectName: string): string {
+  return `arn:${PARTITION}:codebuild:${region}:${accountId}:project/${projectName}`;
+}
+
+export function ecsClusterArn(region: string, accountId: string, cluster: string): string {
+  return `arn:${PARTITION}:ecs:${region}:${accountId}:cluster/${cluster}`;
+}
+
+export function ecsServiceArn(region: string, accountId: string, cluster: string, service: string): string {
+  return `arn:${PARTITION}:ecs:${region}:${accountId}:service/${cluster}/${service}`;
+}
+
+/** Tasks of one cluster, and task definitions of any family (the service's family is not in the config). */
+export function ecsTasksArnPattern(region: string, accountId: string, cluster: string): string {
+  return `arn:${PARTITION}:ecs:${region}:${accountId}:task/${cluster}/*`;
+}
+
+export function ecsTaskDefinitionsArnPattern(region: string, accountId: string): string {
+  return `arn:${PARTITION}:ecs:${region}:${accountId}:task-definition/*`;
+}

@@ -64,3 +64,34 @@ export const KMS_ADMIN = [
 ] as const;
 
 export const STS_ASSUME_ROLE = ["sts:AssumeRole"] as const;
+
+/** Forwarding events to another account's bus. */
+export const EVENTS_PUT = ["events:PutEvents"] as const;
+
+export const START_PIPELINE = ["codepipeline:StartPipelineExecution"] as const;
+
+/** Running the imagedefinitions CodeBuild project from the pipeline. */
+export const CODEBUILD_RUN = ["codebuild:BatchGetBuilds", "codebuild:StartBuild"] as const;
+
+/** CodeBuild writing its own logs into the log group the app creates. */
+export const LOGS_WRITE = ["logs:CreateLogStream", "logs:PutLogEvents"] as const;
+
+/** Bucket-level reads CodeBuild makes on a CodePipeline artifact store. */
+export const CODEBUILD_BUCKET_READ = ["s3:GetBucketAcl", "s3:GetBucketLocation"] as const;
+
+/** The ECS standard deploy action, on the one service it deploys. */
+export const ECS_SERVICE_DEPLOY = ["ecs:DescribeServices", "ecs:UpdateService"] as const;
+
+/** It registers a new revision of the service's task definition, and tags it. */
+export const ECS_TASK_DEFINITION_WRITE = ["ecs:RegisterTaskDefinition", "ecs:TagResource"] as const;
+
+/** It reads the current task definition: an action without resource-level permissions. */
+export const ECS_TASK_DEFINITION_READ = ["ecs:DescribeTaskDefinition"] as const;
+
+/** It watches the deployment's tasks. */
+export const ECS_TASKS_READ = ["ecs:DescribeTasks", "ecs:ListTasks"] as const;
+
+export const PASS_ROLE = ["iam:PassRole"] as const;
+
+/** What a task execution role needs to pull an image: the token call has no resource-level permission. */
+export const ECR_AUTH_TOKEN = ["ecr:GetAuthorizationToken"] as const;

@@ -1,10 +1,12 @@
-import type { Config } from "../config/schema";
+import { anyTag, type Config, type EcsDeployConfig, type PipelineConfig } from "../config/schema";
 import { ArtifactStore } from "../constructs/artifact-store";
-import { Pipeline } from "../constructs/pipeline";
+import { EcsDeployment } from "../constructs/ecs-deploy";
+import { APPROVAL_STAGES, Pipeline } from "../constructs/pipeline";
 import { PipelineServiceRole } from "../constructs/pipeline-service-role";
+import { EventBusAccess, PipelinePushTrigger } from "../constructs/push-events";
 import { Construct, TerraformOutput, TerraformStack } from "../lib/cdktf";
 import * as naming from "../lib/naming";
-import { remoteState, configureBackend, type StackPaths } from "./backend";
+import { configureBackend, remoteState, type StackPaths } from "./backend";
 import { SOURCE_STACK, SOURCE_STATE, sourceOutputNames, sourceOutputs } from "./outputs";
 import { awsProvider } from "./provider";
 
@@ -15,8 +17,8 @@ export interface PipelineAccountStackProps {
 
 /**
  * Account B, deployed second: the artifact store (key and bucket) and, per pipeline, its service
- * role and the pipeline. Reads the source-access role ARNs and repository names from the
- * source-account stack's state.
+ * role, the pipeline, its deployment and its push trigger. Reads the source-access role ARNs and
+ * repository names from the source-account stack's state.
  */
 export class PipelineAccountStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: PipelineAccountStackProps) {
@@ -25,6 +27,7 @@ export class PipelineAccountStack extends TerraformStack {
     const { region, project } = config;
     const source = config.sourceAccount.accountId;
     const target = config.pipelineAccount.accountId;
+    const ref = (p: PipelineConfig) => ({ project, name: p.name });
 
     awsProvider(this, config, config.pipelineAccount);
     configureBackend(this, id, config.backend, props.paths);
@@ -43,42 +46,66 @@ export class PipelineAccountStack extends TerraformStack {
     });
     const fromSource = (name: string) => sourceState.getString(name);
 
-    const refs = config.pipelines.map((p) => ({ project, name: p.name }));
+    // Every role of this account that uses the key; named, not referenced, so the key policy does
+    // not wait for (or break with) the roles.
+    const keyUsers = config.pipelines.flatMap((p) => [
+      naming.roleArn(target, naming.pipelineServiceRoleName(ref(p))),
+      ...(p.deploy.type === "ecs" ? [naming.roleArn(target, naming.imageDefinitionsRoleName(ref(p)))] : []),
+    ]);
     const store = new ArtifactStore(this, "artifact-store", {
       bucketName: naming.artifactBucketName(project, target, region),
       keyAlias: naming.artifactKeyAliasName(project),
       pipelineAccountId: target,
       sourceAccountId: source,
       sourceAccountRoleArns: config.pipelines.map((p) => fromSource(sourceOutputs.sourceAccessRoleArn(p.name))),
-      pipelineAccountRoleArns: refs.map((ref) => naming.roleArn(target, naming.pipelineServiceRoleName(ref))),
+      pipelineAccountRoleArns: keyUsers,
       preventDestroy: config.preventDestroy,
     });
+
+    const busArn = naming.defaultEventBusArn(region, target);
+    if (config.pipelines.some((p) => p.trigger === "push")) {
+      new EventBusAccess(this, "event-bus-access", { busArn, sourceAccountId: source });
+    }
 
     for (const p of config.pipelines) {
       // Ids from the pipeline's name, never its position (see the source-account stack).
       const scope = new Construct(this, p.name);
-      const ref = { project, name: p.name };
       const sourceAccessRoleArn = fromSource(sourceOutputs.sourceAccessRoleArn(p.name));
+      const deployment = p.deploy.type === "ecs" ? ecsDeployment(scope, config, p, p.deploy, store) : undefined;
 
       const serviceRole = new PipelineServiceRole(scope, "service-role", {
-        roleName: naming.pipelineServiceRoleName(ref),
+        roleName: naming.pipelineServiceRoleName(ref(p)),
         pipelineAccountId: target,
         sourceAccessRoleArn,
         artifactBucketArn: store.bucket.arn,
-        artifactPrefix: naming.artifactPrefix(ref),
+        artifactPrefix: naming.artifactPrefix(ref(p)),
         artifactKeyArn: store.key.arn,
+        stageStatements: deployment?.serviceRoleStatements,
       });
 
       const pipeline = new Pipeline(scope, "pipeline", {
-        name: naming.pipelineName(ref),
+        name: naming.pipelineName(ref(p)),
         serviceRoleArn: serviceRole.role.arn,
         artifactBucketName: store.bucket.bucket,
         artifactKeyArn: store.key.arn,
         sourceAccessRoleArn,
         repositoryName: fromSource(sourceOutputs.repositoryName(p.name)),
-        imageTag: p.imageTag,
-        dependsOn: [serviceRole.policy, store.bucketPolicy],
+        imageTag: anyTag(p.imageTag) ? undefined : p.imageTag,
+        laterStages: deployment?.stages ?? APPROVAL_STAGES,
+        dependsOn: [serviceRole.policy, store.bucketPolicy, ...(deployment ? [deployment.project] : [])],
       });
+
+      if (p.trigger === "push") {
+        new PipelinePushTrigger(scope, "push-trigger", {
+          ruleName: naming.pushRuleName(ref(p)),
+          roleName: naming.startPipelineRoleName(ref(p)),
+          pipelineAccountId: target,
+          sourceAccountId: source,
+          repositoryName: p.repository.name,
+          imageTag: anyTag(p.imageTag) ? undefined : p.imageTag,
+          pipelineArn: pipeline.pipeline.arn,
+        });
+      }
 
       const outputName = `${p.name.replace(/-/g, "_")}_pipeline_arn`;
       new TerraformOutput(this, outputName, {
@@ -87,4 +114,35 @@ export class PipelineAccountStack extends TerraformStack {
       }).overrideLogicalId(outputName);
     }
   }
+}
+
+function ecsDeployment(scope: Construct, config: Config, p: PipelineConfig, deploy: EcsDeployConfig, store: ArtifactStore): EcsDeployment {
+  const { region, project } = config;
+  const target = config.pipelineAccount.accountId;
+  const ref = { project, name: p.name };
+  const projectName = naming.imageDefinitionsProjectName(ref);
+  const passRoles = [deploy.executionRoleName, ...(deploy.taskRoleName ? [deploy.taskRoleName] : [])];
+  return new EcsDeployment(scope, "ecs-deployment", {
+    pipelineAccountId: target,
+    projectName,
+    roleName: naming.imageDefinitionsRoleName(ref),
+    projectArn: naming.codebuildProjectArn(region, target, projectName),
+    clusterName: deploy.cluster,
+    clusterArn: naming.ecsClusterArn(region, target, deploy.cluster),
+    serviceName: deploy.service,
+    serviceArn: naming.ecsServiceArn(region, target, deploy.cluster, deploy.service),
+    containerName: deploy.containerName,
+    taskDefinitionsArnPattern: naming.ecsTaskDefinitionsArnPattern(region, target),
+    passRoleArns: passRoles.map((name) => naming.roleArn(target, name)),
+    artifactBucketArn: store.bucket.arn,
+    artifactPrefix: naming.artifactPrefix(ref),
+    artifactKeyArn: store.key.arn,
+    ...(deploy.grantExecutionRolePull && {
+      executionRolePull: {
+        roleName: deploy.executionRoleName,
+        policyName: `${naming.pipelineName(ref)}-pull-from-source-account`,
+        repositoryArn: naming.repositoryArn(region, config.sourceAccount.accountId, p.repository.name),
+      },
+    }),
+  });
 }

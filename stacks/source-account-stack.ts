@@ -1,4 +1,5 @@
-import type { Config } from "../config/schema";
+import { anyTag, type Config } from "../config/schema";
+import { PushForwarding } from "../constructs/push-events";
 import { SourceAccessRole } from "../constructs/source-access-role";
 import { SourceRepository } from "../constructs/source-repository";
 import { Construct, TerraformOutput, TerraformStack } from "../lib/cdktf";
@@ -14,7 +15,8 @@ export interface SourceAccountStackProps {
 
 /**
  * Account A, deployed first: per pipeline, the ECR repository (or an adopted one) with its policy,
- * and the role the pipeline's source action assumes. Depends on nothing but the config.
+ * and the role the pipeline's source action assumes; for pipelines started by a push, the rules
+ * that forward push events to the pipeline account. Depends on nothing but the config.
  */
 export class SourceAccountStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: SourceAccountStackProps) {
@@ -60,6 +62,21 @@ export class SourceAccountStack extends TerraformStack {
       output(sourceOutputs.repositoryName(p.name), repository.repositoryName, `Repository of the ${p.name} pipeline`);
       output(sourceOutputs.repositoryArn(p.name), repository.repositoryArn, `ARN of the ${p.name} pipeline's repository`);
       output(sourceOutputs.repositoryUrl(p.name), repository.repositoryUrl, `URL to push the ${p.name} pipeline's images to`);
+    }
+
+    const pushed = config.pipelines.filter((p) => p.trigger === "push");
+    if (pushed.length > 0) {
+      new PushForwarding(this, "push-forwarding", {
+        roleName: naming.pushForwarderRoleName(project),
+        sourceAccountId: source,
+        targetBusArn: naming.defaultEventBusArn(region, target),
+        rules: pushed.map((p) => ({
+          id: p.name,
+          ruleName: naming.pushRuleName({ project, name: p.name }),
+          repositoryName: p.repository.name,
+          imageTag: anyTag(p.imageTag) ? undefined : p.imageTag,
+        })),
+      });
     }
   }
 }

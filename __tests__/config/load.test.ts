@@ -37,6 +37,26 @@ describe("the example config", () => {
     expect(config.preventDestroy).toBe(true);
   });
 
+  it("defaults to a push trigger and a manual approval, and to granting the execution role pulls", () => {
+    const input = exampleInput();
+    delete input.pipelines[1].trigger;
+    delete input.pipelines[1].deploy;
+    const web = input.pipelines[0].deploy as Record<string, unknown>;
+    delete web.grantExecutionRolePull;
+
+    const config = parseConfig(input, "example");
+
+    expect(config.pipelines[1].trigger).toBe("push");
+    expect(config.pipelines[1].deploy).toEqual({ type: "approval" });
+    expect(config.pipelines[0].deploy).toMatchObject({ type: "ecs", grantExecutionRolePull: true });
+  });
+
+  it.each(["*", ""])('accepts imageTag %j for "any tag"', (tag) => {
+    const input = exampleInput();
+    input.pipelines[0].imageTag = tag;
+    expect(parseConfig(input, "example").pipelines[0].imageTag).toBe(tag);
+  });
+
   it("accepts an S3 backend with native locking settings", () => {
     const input = exampleInput();
     input.backend = { type: "s3", bucket: "demo-tf-state", region: "eu-west-1", keyPrefix: "pipelines/demo" };
@@ -73,7 +93,7 @@ describe("bad input gives one clear line per problem: field, value given, what i
 
   it("names an unknown field and lists the known ones", () => {
     expect(problems((c) => (c.pipelines[0] = { ...c.pipelines[0], imagetag: "v1" } as never))).toEqual([
-      'pipelines[0]: unknown field "imagetag"; expected only: name, repository, imageTag',
+      'pipelines[0]: unknown field "imagetag"; expected only: name, repository, imageTag, trigger, deploy',
     ]);
   });
 
@@ -149,7 +169,38 @@ describe("bad input gives one clear line per problem: field, value given, what i
 
   it("rejects an image tag ECR would reject", () => {
     expect(problems((c) => (c.pipelines[0].imageTag = ".hidden"))).toEqual([
-      'pipelines[0].imageTag: got ".hidden"; expected an ECR image tag: 1 to 128 characters, letters, digits, "_", "." or "-", not starting with "." or "-"',
+      'pipelines[0].imageTag: got ".hidden"; expected an ECR image tag (1 to 128 characters, letters, digits, "_", "." or "-", not starting with "." or "-"), or "*" for any tag',
+    ]);
+  });
+
+  it("rejects an unknown trigger", () => {
+    expect(problems((c) => (c.pipelines[0].trigger = "on-push" as never))).toEqual([
+      'pipelines[0].trigger: got "on-push"; expected "push" (default: an image push starts the pipeline) or "manual"',
+    ]);
+  });
+
+  it("rejects an unknown deploy type", () => {
+    expect(problems((c) => (c.pipelines[1].deploy = { type: "lambda" } as never))).toEqual([
+      'pipelines[1].deploy.type: got "lambda"; expected an object whose "type" is "approval" (a manual approval) or "ecs" (deploy to an ECS service)',
+    ]);
+  });
+
+  it("names each missing field of an ECS deployment", () => {
+    expect(problems((c) => (c.pipelines[1].deploy = { type: "ecs", cluster: "demo", service: "api" } as never))).toEqual([
+      'pipelines[1].deploy.containerName: missing; expected the container in the task definition that runs the image: 1 to 255 letters, digits, "-" and "_"',
+      "pipelines[1].deploy.executionRoleName: missing; expected the name of the service's task execution role (in the pipeline account): 1 to 64 characters, letters, digits and +=,.@_-",
+    ]);
+  });
+
+  it("rejects an ECS cluster name ECS would reject", () => {
+    expect(problems((c) => ((c.pipelines[0].deploy as { cluster: string }).cluster = "my cluster"))).toEqual([
+      `pipelines[0].deploy.cluster: got "my cluster"; expected the ECS cluster's name: 1 to 255 letters, digits, "-" and "_"`,
+    ]);
+  });
+
+  it("rejects an unknown field of an ECS deployment, listing the known ones", () => {
+    expect(problems((c) => ((c.pipelines[0].deploy as Record<string, unknown>).taskRole = "x"))).toEqual([
+      'pipelines[0].deploy: unknown field "taskRole"; expected only: type, cluster, service, containerName, executionRoleName, taskRoleName, grantExecutionRolePull',
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { Pipeline } from "../../constructs/pipeline";
+import { APPROVAL_STAGES, Pipeline } from "../../constructs/pipeline";
 import { IamRole } from "../../lib/aws";
 import { synthConstruct } from "../../test-support/synth";
 
@@ -12,6 +12,7 @@ const out = synthConstruct((scope) => {
     sourceAccessRoleArn: "arn:aws:iam::111111111111:role/demo-web-source-access",
     repositoryName: "web",
     imageTag: "release",
+    laterStages: APPROVAL_STAGES,
     dependsOn: [policyHolder],
   });
 });

@@ -61,11 +61,12 @@ describe("pipeline-account stack", () => {
 
   it("names in the key and bucket policies exactly the roles the stacks create", () => {
     const sourceRoles = [remote("web_source_access_role_arn"), remote("api_source_access_role_arn")];
-    const serviceRoles = Object.values(pipeline.resources("aws_iam_role")).map((r) => `arn:aws:iam::222222222222:role/${r.name}`);
-    expect(serviceRoles).toHaveLength(2);
+    const created = (path: string) => `arn:aws:iam::222222222222:role/${pipeline.resource("aws_iam_role", path).name}`;
+    // The service roles, and the CodeBuild role of the pipeline that deploys to ECS.
+    const keyUsers = [created("web/service-role/role"), created("web/ecs-deployment/role"), created("api/service-role/role")];
     const key = "artifact-store/key";
     expect(pipeline.statement("aws_kms_key", key, "SourceAccessRolesUseKey").condition?.[0].values).toEqual(sourceRoles);
-    expect(pipeline.statement("aws_kms_key", key, "PipelineRolesUseKey").condition?.[0].values).toEqual(serviceRoles);
+    expect(pipeline.statement("aws_kms_key", key, "PipelineRolesUseKey").condition?.[0].values).toEqual(keyUsers);
     expect(
       pipeline.statement("aws_s3_bucket_policy", "artifact-store/bucket-policy", "SourceAccessRolesReadWriteArtifacts").condition?.[0]
         .values,
@@ -90,11 +91,76 @@ describe("pipeline-account stack", () => {
     ]);
   });
 
-  it("creates each pipeline after its role's policy and the bucket policy", () => {
+  it("creates each pipeline after its role's policy, the bucket policy and its CodeBuild project", () => {
     expect(pipeline.resource("aws_codepipeline", "web/pipeline/pipeline").depends_on).toEqual([
       pipeline.address("aws_iam_role_policy", "web/service-role/permissions"),
       pipeline.address("aws_s3_bucket_policy", "artifact-store/bucket-policy"),
+      pipeline.address("aws_codebuild_project", "web/ecs-deployment/project"),
     ]);
+    expect(pipeline.resource("aws_codepipeline", "api/pipeline/pipeline").depends_on).toHaveLength(2);
+  });
+
+  it("deploys web to its ECS service, and asks for approval on api", () => {
+    const stageNames = (name: string) =>
+      (pipeline.resource("aws_codepipeline", `${name}/pipeline/pipeline`).stage as { name: string }[]).map((s) => s.name);
+    expect(stageNames("web")).toEqual(["Source", "Build", "Deploy"]);
+    expect(stageNames("api")).toEqual(["Source", "Approve"]);
+    const web = pipeline.statement("aws_iam_role_policy", "web/service-role/permissions", "DeployOwnService");
+    expect(web.resources).toEqual(["arn:aws:ecs:ap-northeast-1:222222222222:service/demo/web"]);
+    expect(pipeline.policyOf("aws_iam_role_policy", "api/service-role/permissions").map((s) => s.sid)).not.toContain("DeployOwnService");
+  });
+
+  it("gives the execution role the pull permission on the source repository", () => {
+    expect(pipeline.resource("aws_iam_role_policy", "web/ecs-deployment/execution-role-pull")).toMatchObject({
+      role: "demo-web-task-execution",
+      name: "demo-web-pull-from-source-account",
+    });
+    expect(
+      pipeline.statement("aws_iam_role_policy", "web/ecs-deployment/execution-role-pull", "PullFromSourceRepository").resources,
+    ).toEqual(["arn:aws:ecr:ap-northeast-1:111111111111:repository/web"]);
+  });
+
+  it("starts a pushed pipeline from forwarded events of the source account, and not a manual one", () => {
+    const pipelineArn = `\${${pipeline.address("aws_codepipeline", "web/pipeline/pipeline")}.arn}`;
+    expect(JSON.parse(String(pipeline.resource("aws_cloudwatch_event_rule", "web/push-trigger/rule").event_pattern))).toEqual({
+      account: ["111111111111"],
+      source: ["aws.ecr"],
+      "detail-type": ["ECR Image Action"],
+      detail: { "action-type": ["PUSH"], result: ["SUCCESS"], "repository-name": ["web"], "image-tag": ["latest"] },
+    });
+    expect(pipeline.resource("aws_cloudwatch_event_target", "web/push-trigger/target").arn).toBe(pipelineArn);
+    expect(pipeline.statement("aws_iam_role_policy", "web/push-trigger/permissions", "StartThisPipeline").resources).toEqual([
+      pipelineArn,
+    ]);
+    expect(pipeline.policyOf("aws_iam_role", "web/push-trigger/role", "assume_role_policy")[0]).toMatchObject({
+      principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
+      condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: ["222222222222"] }],
+    });
+    expect(Object.keys(pipeline.resources("aws_cloudwatch_event_rule"))).toHaveLength(1);
+    expect(pipeline.statement("aws_cloudwatch_event_bus_policy", "event-bus-access/policy", "SourceAccountPutsEvents")).toEqual({
+      sid: "SourceAccountPutsEvents",
+      effect: "Allow",
+      actions: ["events:PutEvents"],
+      resources: ["arn:aws:events:ap-northeast-1:222222222222:event-bus/default"],
+      principals: [{ type: "AWS", identifiers: ["arn:aws:iam::111111111111:root"] }],
+    });
+  });
+
+  it("has no bus policy when no pipeline is started by a push", () => {
+    const { source: s, pipeline: p } = synthApp(config((c) => c.pipelines.forEach((x) => (x.trigger = "manual"))));
+    expect(p.resources("aws_cloudwatch_event_bus_policy")).toEqual({});
+    expect(p.resources("aws_cloudwatch_event_rule")).toEqual({});
+    expect(s.resources("aws_cloudwatch_event_rule")).toEqual({});
+  });
+
+  it('matches any tag, and lets the action read ECR\'s default tag, when imageTag is "*"', () => {
+    const { source: s, pipeline: p } = synthApp(config((c) => (c.pipelines[0].imageTag = "*")));
+    const forwarded = JSON.parse(String(s.resource("aws_cloudwatch_event_rule", "push-forwarding/web-rule").event_pattern));
+    expect(forwarded.detail).not.toHaveProperty("image-tag");
+    const started = JSON.parse(String(p.resource("aws_cloudwatch_event_rule", "web/push-trigger/rule").event_pattern));
+    expect(started.detail).not.toHaveProperty("image-tag");
+    const [action] = (p.resource("aws_codepipeline", "web/pipeline/pipeline").stage as any[])[0].action;
+    expect(action.configuration).toEqual({ RepositoryName: remote("web_repository_name") });
   });
 
   it("never looks up the caller's identity: account ids come from the config", () => {
@@ -148,7 +214,8 @@ describe("many pipelines", () => {
     const fewer = synthApp(config((c) => {
       c.pipelines = names.slice(1).map((name) => ({ name, repository: { name: `team/${name}` } }));
     }));
-    const removed = (a: string) => a.includes(`${names[0]}_`);
+    // The first pipeline's scope, or a per-pipeline child of a shared construct ("<name>-rule").
+    const removed = (a: string) => a.includes(`.${names[0]}_`) || a.includes(`_${names[0]}-`);
     expect(addresses(fewer.source)).toEqual(addresses(s).filter((a) => !removed(a)));
     expect(addresses(fewer.pipeline)).toEqual(addresses(p).filter((a) => !removed(a)));
   });

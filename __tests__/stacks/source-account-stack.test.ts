@@ -64,6 +64,43 @@ describe("source-account stack", () => {
     expect(Object.keys(source.json.output ?? {})).toHaveLength(8);
   });
 
+  it("forwards pushes to a pushed pipeline's repository to the pipeline account's default bus", () => {
+    const role = source.address("aws_iam_role", "push-forwarding/role");
+    expect(source.resource("aws_cloudwatch_event_target", "push-forwarding/web-target")).toEqual({
+      rule: `\${${source.address("aws_cloudwatch_event_rule", "push-forwarding/web-rule")}.name}`,
+      target_id: "pipeline-account-bus",
+      arn: "arn:aws:events:ap-northeast-1:222222222222:event-bus/default",
+      role_arn: `\${${role}.arn}`,
+    });
+    expect(JSON.parse(String(source.resource("aws_cloudwatch_event_rule", "push-forwarding/web-rule").event_pattern))).toEqual({
+      source: ["aws.ecr"],
+      "detail-type": ["ECR Image Action"],
+      detail: { "action-type": ["PUSH"], result: ["SUCCESS"], "repository-name": ["web"], "image-tag": ["latest"] },
+    });
+    // api is started by hand: no rule for it.
+    expect(Object.keys(source.resources("aws_cloudwatch_event_rule"))).toHaveLength(1);
+  });
+
+  it("forwards through a role only this account's EventBridge may use, to the pipeline account's bus only", () => {
+    expect(source.policyOf("aws_iam_role", "push-forwarding/role", "assume_role_policy")).toEqual([
+      {
+        sid: "EventBridgeAssumes",
+        effect: "Allow",
+        actions: ["sts:AssumeRole"],
+        principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
+        condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: ["111111111111"] }],
+      },
+    ]);
+    expect(source.policyOf("aws_iam_role_policy", "push-forwarding/permissions")).toEqual([
+      {
+        sid: "PutEventsOnPipelineAccountBus",
+        effect: "Allow",
+        actions: ["events:PutEvents"],
+        resources: ["arn:aws:events:ap-northeast-1:222222222222:event-bus/default"],
+      },
+    ]);
+  });
+
   it("stores state in S3 with S3-native locking when the config says so", () => {
     const { source: s3 } = synthApp(
       config((c) => {

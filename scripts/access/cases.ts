@@ -11,7 +11,7 @@ import type { PolicyDocument, World } from "./world";
 export type Expectation = "allowed" | "denied";
 
 export interface AccessCase {
-  /** The permission-chain row it proves (DESIGN.md), or "must stay false". */
+  /** The permission-chain row it proves (README, "The permission chain"), "+" for another hop, "never" for what must stay false. */
   readonly row: string;
   readonly who: string;
   readonly principal: string;
@@ -69,30 +69,73 @@ export function accessCases(config: Config, world: World): AccessCase[] {
     { row: "6", who: "a role in B with pull rights (e.g. ECS task execution)", principal: naming.roleArn(B, "ecs-task-execution"), action: "ecr:BatchGetImage", on: `${p.name} repository (A)`, resource: repository(p), expect: "allowed", identity: allow(ECR_PULL, repository(p)) },
     { row: "6", who: "a role in B with pull rights (e.g. ECS task execution)", principal: naming.roleArn(B, "ecs-task-execution"), action: "ecr:GetDownloadUrlForLayer", on: `${p.name} repository (A)`, resource: repository(p), expect: "allowed", identity: allow(ECR_PULL, repository(p)) },
     { row: "7", who: `${p.name} service role (B), if its policy allowed grants`, principal: serviceRole(p), action: "kms:CreateGrant", on: "artifact key (B), for an AWS resource", resource: key, expect: "allowed", context: grant(true), identity: allow(["kms:CreateGrant"], key) },
-    { row: "B", who: `${p.name} service role (B)`, principal: serviceRole(p), action: "s3:PutObject", on: `${p.name} artifacts (B), TLS + SSE-KMS`, resource: artifact(p), expect: "allowed", context: upload },
-    { row: "B", who: `${p.name} service role (B)`, principal: serviceRole(p), action: "kms:Decrypt", on: "artifact key (B)", resource: key, expect: "allowed", context: keyContext(B) },
+    { row: "+", who: `${p.name} service role (B)`, principal: serviceRole(p), action: "s3:PutObject", on: `${p.name} artifacts (B), TLS + SSE-KMS`, resource: artifact(p), expect: "allowed", context: upload },
+    { row: "+", who: `${p.name} service role (B)`, principal: serviceRole(p), action: "kms:Decrypt", on: "artifact key (B)", resource: key, expect: "allowed", context: keyContext(B) },
 
-    { row: "false", who: "an administrator of a third account", principal: naming.roleArn(THIRD_ACCOUNT, "admin"), action: "sts:AssumeRole", on: `${p.name} source-access role (A)`, resource: sourceRole(p), expect: "denied", identity: EVERYTHING },
-    { row: "false", who: "another role in B (an administrator)", principal: naming.roleArn(B, "admin"), action: "sts:AssumeRole", on: `${p.name} source-access role (A)`, resource: sourceRole(p), expect: "denied", identity: EVERYTHING },
-    { row: "false", who: "CodePipeline, for a third account", principal: "codepipeline.amazonaws.com", action: "sts:AssumeRole", on: `${p.name} service role (B)`, resource: serviceRole(p), expect: "denied", context: { "aws:SourceAccount": THIRD_ACCOUNT } },
-    { row: "false", who: `${p.name} source-access role (A)`, principal: sourceRole(p), action: "ecr:PutImage", on: `${p.name} repository (A)`, resource: repository(p), expect: "denied" },
-    { row: "false", who: `${p.name} source-access role (A)`, principal: sourceRole(p), action: "ecr:DescribeImages", on: "another repository (A)", resource: naming.repositoryArn(region, A, "unrelated"), expect: "denied" },
-    { row: "false", who: `${p.name} source-access role (A)`, principal: sourceRole(p), action: "kms:GenerateDataKey", on: "another key (B)", resource: `arn:aws:kms:${region}:${B}:key/00000000-0000-0000-0000-000000000000`, expect: "denied", context: { "kms:ResourceAliases": ["alias/other"], "kms:CallerAccount": A } },
-    { row: "false", who: `${p.name} source-access role (A)`, principal: sourceRole(p), action: "s3:PutObject", on: "another bucket (B)", resource: `arn:aws:s3:::unrelated-${B}/${naming.artifactPrefix(ref(p))}/image/Xy12AbC`, expect: "denied", context: upload, resourceAccount: B },
-    { row: "false", who: `${p.name} source-access role (A)`, principal: sourceRole(p), action: "s3:PutObject", on: `${p.name} artifacts (B), over plain HTTP`, resource: artifact(p), expect: "denied", context: { ...upload, "aws:SecureTransport": "false" } },
-    { row: "false", who: `${p.name} source-access role (A)`, principal: sourceRole(p), action: "s3:PutObject", on: `${p.name} artifacts (B), SSE-S3 instead of SSE-KMS`, resource: artifact(p), expect: "denied", context: { "s3:x-amz-server-side-encryption": "AES256" } },
-    { row: "false", who: `${p.name} service role (B)`, principal: serviceRole(p), action: "s3:PutObject", on: `${p.name} artifacts (B), no encryption header`, resource: artifact(p), expect: "denied" },
-    { row: "false", who: `${p.name} service role (B), if its policy allowed grants`, principal: serviceRole(p), action: "kms:CreateGrant", on: "artifact key (B), not for an AWS resource", resource: key, expect: "denied", context: grant(false), identity: allow(["kms:CreateGrant"], key) },
-    { row: "false", who: "another role in B (an administrator)", principal: naming.roleArn(B, "admin"), action: "kms:Decrypt", on: "artifact key (B)", resource: key, expect: "denied", identity: EVERYTHING, context: keyContext(B) },
-    { row: "false", who: "another role in B (an administrator)", principal: naming.roleArn(B, "admin"), action: "ecr:BatchDeleteImage", on: `${p.name} repository (A)`, resource: repository(p), expect: "denied", identity: EVERYTHING },
+    { row: "never", who: "an administrator of a third account", principal: naming.roleArn(THIRD_ACCOUNT, "admin"), action: "sts:AssumeRole", on: `${p.name} source-access role (A)`, resource: sourceRole(p), expect: "denied", identity: EVERYTHING },
+    { row: "never", who: "another role in B (an administrator)", principal: naming.roleArn(B, "admin"), action: "sts:AssumeRole", on: `${p.name} source-access role (A)`, resource: sourceRole(p), expect: "denied", identity: EVERYTHING },
+    { row: "never", who: "CodePipeline, for a third account", principal: "codepipeline.amazonaws.com", action: "sts:AssumeRole", on: `${p.name} service role (B)`, resource: serviceRole(p), expect: "denied", context: { "aws:SourceAccount": THIRD_ACCOUNT } },
+    { row: "never", who: `${p.name} source-access role (A)`, principal: sourceRole(p), action: "ecr:PutImage", on: `${p.name} repository (A)`, resource: repository(p), expect: "denied" },
+    { row: "never", who: `${p.name} source-access role (A)`, principal: sourceRole(p), action: "ecr:DescribeImages", on: "another repository (A)", resource: naming.repositoryArn(region, A, "unrelated"), expect: "denied" },
+    { row: "never", who: `${p.name} source-access role (A)`, principal: sourceRole(p), action: "kms:GenerateDataKey", on: "another key (B)", resource: `arn:aws:kms:${region}:${B}:key/00000000-0000-0000-0000-000000000000`, expect: "denied", context: { "kms:ResourceAliases": ["alias/other"], "kms:CallerAccount": A } },
+    { row: "never", who: `${p.name} source-access role (A)`, principal: sourceRole(p), action: "s3:PutObject", on: "another bucket (B)", resource: `arn:aws:s3:::unrelated-${B}/${naming.artifactPrefix(ref(p))}/image/Xy12AbC`, expect: "denied", context: upload, resourceAccount: B },
+    { row: "never", who: `${p.name} source-access role (A)`, principal: sourceRole(p), action: "s3:PutObject", on: `${p.name} artifacts (B), over plain HTTP`, resource: artifact(p), expect: "denied", context: { ...upload, "aws:SecureTransport": "false" } },
+    { row: "never", who: `${p.name} source-access role (A)`, principal: sourceRole(p), action: "s3:PutObject", on: `${p.name} artifacts (B), SSE-S3 instead of SSE-KMS`, resource: artifact(p), expect: "denied", context: { "s3:x-amz-server-side-encryption": "AES256" } },
+    { row: "never", who: `${p.name} service role (B)`, principal: serviceRole(p), action: "s3:PutObject", on: `${p.name} artifacts (B), no encryption header`, resource: artifact(p), expect: "denied" },
+    { row: "never", who: `${p.name} service role (B), if its policy allowed grants`, principal: serviceRole(p), action: "kms:CreateGrant", on: "artifact key (B), not for an AWS resource", resource: key, expect: "denied", context: grant(false), identity: allow(["kms:CreateGrant"], key) },
+    { row: "never", who: "another role in B (an administrator)", principal: naming.roleArn(B, "admin"), action: "kms:Decrypt", on: "artifact key (B)", resource: key, expect: "denied", identity: EVERYTHING, context: keyContext(B) },
+    { row: "never", who: "another role in B (an administrator)", principal: naming.roleArn(B, "admin"), action: "ecr:BatchDeleteImage", on: `${p.name} repository (A)`, resource: repository(p), expect: "denied", identity: EVERYTHING },
   ];
   if (other) {
     cases.push(
-      { row: "false", who: `${other.name} service role (B)`, principal: serviceRole(other), action: "sts:AssumeRole", on: `${p.name} source-access role (A)`, resource: sourceRole(p), expect: "denied" },
-      { row: "false", who: `${p.name} source-access role (A)`, principal: sourceRole(p), action: "ecr:DescribeImages", on: `${other.name} repository (A)`, resource: repository(other), expect: "denied" },
-      { row: "false", who: `${p.name} source-access role (A)`, principal: sourceRole(p), action: "s3:GetObject", on: `${other.name} artifacts (B)`, resource: artifact(other), expect: "denied" },
-      { row: "false", who: `${p.name} service role (B)`, principal: serviceRole(p), action: "s3:GetObject", on: `${other.name} artifacts (B)`, resource: artifact(other), expect: "denied" },
+      { row: "never", who: `${other.name} service role (B)`, principal: serviceRole(other), action: "sts:AssumeRole", on: `${p.name} source-access role (A)`, resource: sourceRole(p), expect: "denied" },
+      { row: "never", who: `${p.name} source-access role (A)`, principal: sourceRole(p), action: "ecr:DescribeImages", on: `${other.name} repository (A)`, resource: repository(other), expect: "denied" },
+      { row: "never", who: `${p.name} source-access role (A)`, principal: sourceRole(p), action: "s3:GetObject", on: `${other.name} artifacts (B)`, resource: artifact(other), expect: "denied" },
+      { row: "never", who: `${p.name} service role (B)`, principal: serviceRole(p), action: "s3:GetObject", on: `${other.name} artifacts (B)`, resource: artifact(other), expect: "denied" },
     );
+  }
+
+  const pushed = config.pipelines.find((x) => x.trigger === "push");
+  if (pushed) {
+    const bus = naming.defaultEventBusArn(region, B);
+    const forwarder = naming.roleArn(A, naming.pushForwarderRoleName(project));
+    const starter = naming.roleArn(B, naming.startPipelineRoleName(ref(pushed)));
+    const pipelineArn = (x: PipelineConfig) => naming.pipelineArn(region, B, ref(x));
+    const notPushed = config.pipelines.find((x) => x !== pushed);
+    cases.push(
+      { row: "8", who: "EventBridge, for account A", principal: "events.amazonaws.com", action: "sts:AssumeRole", on: "push forwarder role (A)", resource: forwarder, expect: "allowed", context: { "aws:SourceAccount": A } },
+      { row: "8", who: "push forwarder role (A)", principal: forwarder, action: "events:PutEvents", on: "default event bus (B)", resource: bus, expect: "allowed" },
+      { row: "8", who: "EventBridge, for account B", principal: "events.amazonaws.com", action: "sts:AssumeRole", on: `${pushed.name} start role (B)`, resource: starter, expect: "allowed", context: { "aws:SourceAccount": B } },
+      { row: "8", who: `${pushed.name} start role (B)`, principal: starter, action: "codepipeline:StartPipelineExecution", on: `${pushed.name} pipeline (B)`, resource: pipelineArn(pushed), expect: "allowed" },
+      { row: "never", who: "EventBridge, for a third account", principal: "events.amazonaws.com", action: "sts:AssumeRole", on: "push forwarder role (A)", resource: forwarder, expect: "denied", context: { "aws:SourceAccount": THIRD_ACCOUNT } },
+      { row: "never", who: "an administrator of a third account", principal: naming.roleArn(THIRD_ACCOUNT, "admin"), action: "events:PutEvents", on: "default event bus (B)", resource: bus, expect: "denied", identity: EVERYTHING },
+      { row: "never", who: "push forwarder role (A)", principal: forwarder, action: "events:PutEvents", on: "a third account's bus", resource: naming.defaultEventBusArn(region, THIRD_ACCOUNT), expect: "denied" },
+      ...(notPushed
+        ? [{ row: "never", who: `${pushed.name} start role (B)`, principal: starter, action: "codepipeline:StartPipelineExecution", on: `${notPushed.name} pipeline (B)`, resource: pipelineArn(notPushed), expect: "denied" as const }]
+        : []),
+    );
+  }
+
+  const ecs = config.pipelines.find((x) => x.deploy.type === "ecs");
+  if (ecs && ecs.deploy.type === "ecs") {
+    const { cluster, service, executionRoleName, grantExecutionRolePull } = ecs.deploy;
+    const executionRole = naming.roleArn(B, executionRoleName);
+    const codebuild = naming.roleArn(B, naming.imageDefinitionsRoleName(ref(ecs)));
+    const passTo = (passedTo: string) => ({ "iam:PassedToService": passedTo });
+    cases.push(
+      { row: "+", who: `${ecs.name} service role (B)`, principal: serviceRole(ecs), action: "codebuild:StartBuild", on: `${ecs.name} imagedefinitions project (B)`, resource: naming.codebuildProjectArn(region, B, naming.imageDefinitionsProjectName(ref(ecs))), expect: "allowed" },
+      { row: "+", who: `${ecs.name} service role (B)`, principal: serviceRole(ecs), action: "ecs:UpdateService", on: `ECS service ${cluster}/${service} (B)`, resource: naming.ecsServiceArn(region, B, cluster, service), expect: "allowed" },
+      { row: "+", who: `${ecs.name} service role (B)`, principal: serviceRole(ecs), action: "iam:PassRole", on: "the task execution role, to ECS tasks", resource: executionRole, expect: "allowed", context: passTo("ecs-tasks.amazonaws.com") },
+      { row: "+", who: `${ecs.name} CodeBuild role (B)`, principal: codebuild, action: "s3:PutObject", on: `${ecs.name} artifacts (B), TLS + SSE-KMS`, resource: artifact(ecs), expect: "allowed", context: upload },
+      { row: "+", who: `${ecs.name} CodeBuild role (B)`, principal: codebuild, action: "kms:GenerateDataKey", on: "artifact key (B)", resource: key, expect: "allowed", context: keyContext(B) },
+      { row: "never", who: `${ecs.name} service role (B)`, principal: serviceRole(ecs), action: "iam:PassRole", on: "the task execution role, to EC2", resource: executionRole, expect: "denied", context: passTo("ec2.amazonaws.com") },
+      { row: "never", who: `${ecs.name} service role (B)`, principal: serviceRole(ecs), action: "iam:PassRole", on: "another role (B), to ECS tasks", resource: naming.roleArn(B, "admin"), expect: "denied", context: passTo("ecs-tasks.amazonaws.com") },
+      { row: "never", who: `${ecs.name} service role (B)`, principal: serviceRole(ecs), action: "ecs:UpdateService", on: `another ECS service (B)`, resource: naming.ecsServiceArn(region, B, cluster, `${service}-other`), expect: "denied" },
+      { row: "never", who: `${ecs.name} CodeBuild role (B)`, principal: codebuild, action: "s3:GetObject", on: other ? `${other.name} artifacts (B)` : "another prefix (B)", resource: other ? artifact(other) : `${naming.bucketArn(bucket)}/other/x`, expect: "denied" },
+    );
+    if (grantExecutionRolePull) {
+      cases.push({ row: "6", who: `${ecs.name} task execution role (B)`, principal: executionRole, action: "ecr:BatchGetImage", on: `${ecs.name} repository (A)`, resource: repository(ecs), expect: "allowed" });
+    }
   }
   return cases;
 }

@@ -43,10 +43,10 @@ export async function evaluate(world: World, c: AccessCase): Promise<Outcome> {
   return { case: c, result, ok: (result === "Allowed") === (c.expect === "allowed") };
 }
 
-const COLUMNS = ["who", "action", "on what", "expected", "result"] as const;
+const COLUMNS = ["#", "who", "action", "on what", "expected", "result"] as const;
 
 function rows(outcomes: readonly Outcome[]): string[][] {
-  return outcomes.map((o) => [o.case.who, o.case.action, o.case.on, o.case.expect, `${o.ok ? "ok" : "MISMATCH"}: ${o.result}`]);
+  return outcomes.map((o) => [o.case.row, o.case.who, o.case.action, o.case.on, o.case.expect, `${o.ok ? "ok" : "MISMATCH"}: ${o.result}`]);
 }
 
 /** A plain-text table for the terminal. */
@@ -59,7 +59,7 @@ export function textTable(outcomes: readonly Outcome[]): string {
 
 /** The README's "who can do what" table (without the result column: it shows what is verified). */
 export function markdownTable(outcomes: readonly Outcome[]): string {
-  const header = "| who | action | on what | AWS answers |\n|---|---|---|---|";
-  const body = outcomes.map((o) => `| ${o.case.who} | \`${o.case.action}\` | ${o.case.on} | ${o.case.expect} |`);
+  const header = "| # | who | action | on what | AWS answers |\n|---|---|---|---|---|";
+  const body = outcomes.map((o) => `| ${o.case.row} | ${o.case.who} | \`${o.case.action}\` | ${o.case.on} | ${o.case.expect} |`);
   return [header, ...body].join("\n");
 }

@@ -17,7 +17,7 @@ export interface Role {
 
 export interface World {
   readonly roles: ReadonlyMap<string, Role>;
-  /** Resource ARN (repository, key, role, bucket) to its resource policy. */
+  /** Resource ARN (repository, key, role, bucket, event bus) to its resource policy. */
   readonly resourcePolicies: ReadonlyMap<string, PolicyDocument>;
   /** Bucket name to the account that owns it (S3 ARNs carry no account). */
   readonly bucketOwners: ReadonlyMap<string, string>;
@@ -60,11 +60,26 @@ export function buildWorld(config: Config, stacks: readonly RenderedStack[]): Wo
     for (const r of managed) {
       switch (r.type) {
         case "aws_iam_role_policy": {
-          const role = rolesByName.get(str(r, "role"));
-          if (!role) throw new Error(`${r.address} is attached to a role this stack does not create`);
-          role.identityPolicies.push({ name: `${str(r, "role")}/${str(r, "name")}`, policy: parse(r.values.policy, r.address) });
+          // A policy on a role the stack does not create (an ECS task execution role) makes that
+          // role part of the world, with this policy as its identity policy.
+          const name = str(r, "role");
+          let role = rolesByName.get(name);
+          if (!role) {
+            role = { arn: naming.roleArn(accountId, name), accountId, trustPolicy: { Version: "2012-10-17", Statement: [] }, identityPolicies: [] };
+            rolesByName.set(name, role);
+            roles.set(role.arn, role);
+          }
+          role.identityPolicies.push({ name: `${name}/${str(r, "name")}`, policy: parse(r.values.policy, r.address) });
           break;
         }
+        case "aws_cloudwatch_event_bus_policy":
+          resourcePolicies.set(
+            str(r, "event_bus_name") === "default"
+              ? naming.defaultEventBusArn(config.region, accountId)
+              : `arn:aws:events:${config.region}:${accountId}:event-bus/${str(r, "event_bus_name")}`,
+            parse(r.values.policy, r.address),
+          );
+          break;
         case "aws_ecr_repository_policy":
           resourcePolicies.set(
             naming.repositoryArn(config.region, accountId, str(r, "repository")),
