@@ -44,11 +44,12 @@ const account = (which: string) =>
     assumeRoleArn: v.optional(roleArn),
   });
 
-// The project name prefixes IAM role names (64 characters at most) and the artifact bucket's
-// name (63, lowercase), hence the short limit and the lowercase rule.
+// The project name prefixes every pipeline name, and CodePipeline keys a pipeline's artifacts by
+// the first 20 characters of its name: a project of at most 12 leaves at least 7 characters of
+// the pipeline's own name in that key. Lowercase, because it also starts the bucket's name.
 const project = text(
-  "2 to 20 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
-  /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/,
+  "2 to 12 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
+  /^[a-z][a-z0-9-]{0,10}[a-z0-9]$/,
 );
 
 const pipelineNameField = text(

@@ -8,7 +8,7 @@ import {
   S3BucketServerSideEncryptionConfiguration,
   S3BucketVersioning,
 } from "../lib/aws";
-import { Construct } from "../lib/cdktf";
+import { Construct, Fn, Op } from "../lib/cdktf";
 import { ARTIFACT_OBJECTS_READ_WRITE, KMS_ADMIN, KMS_GRANTS, KMS_USE } from "../lib/perms";
 import { accountPrincipal, ANYONE, policyDocument, principalArnIs } from "../lib/policy";
 
@@ -24,6 +24,22 @@ export interface ArtifactStoreProps {
   readonly pipelineAccountRoleArns: readonly string[];
   /** Protect the key and the bucket with `lifecycle.prevent_destroy`. */
   readonly preventDestroy: boolean;
+}
+
+/** KMS's limit on a key policy, and S3's on a bucket policy, in bytes. */
+export const KEY_POLICY_LIMIT = 32768;
+export const BUCKET_POLICY_LIMIT = 20480;
+
+/**
+ * A plan-time check that a rendered policy fits its service's limit: both policies name every
+ * pipeline's roles, so they grow with the config, and AWS would otherwise refuse them mid-apply.
+ */
+function fitsLimit(document: string, limit: number, what: string) {
+  const size = Fn.lengthOf(document);
+  return {
+    condition: Op.lte(size, limit),
+    errorMessage: `The ${what} is ${size} bytes; AWS allows ${limit}. Split the pipelines into two projects.`,
+  };
 }
 
 /**
@@ -79,8 +95,12 @@ export class ArtifactStore extends Construct {
       description: `CodePipeline artifacts in ${props.bucketName}, shared with account ${props.sourceAccountId}`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
-      policy: keyPolicy.json,
-      lifecycle: { preventDestroy: props.preventDestroy },
+      // Minified: whitespace would count against the size limit.
+      policy: keyPolicy.minifiedJson,
+      lifecycle: {
+        preventDestroy: props.preventDestroy,
+        precondition: [fitsLimit(keyPolicy.minifiedJson, KEY_POLICY_LIMIT, "artifact key's policy")],
+      },
     });
     new KmsAlias(this, "alias", { name: props.keyAlias, targetKeyId: this.key.keyId });
 
@@ -148,7 +168,8 @@ export class ArtifactStore extends Construct {
     ]);
     this.bucketPolicy = new S3BucketPolicy(this, "bucket-policy", {
       bucket,
-      policy: bucketPolicy.json,
+      policy: bucketPolicy.minifiedJson,
+      lifecycle: { precondition: [fitsLimit(bucketPolicy.minifiedJson, BUCKET_POLICY_LIMIT, "artifact bucket's policy")] },
     });
   }
 }

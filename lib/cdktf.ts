@@ -9,6 +9,7 @@ export {
   DataTerraformRemoteStateS3,
   Fn,
   LocalBackend,
+  Op,
   S3Backend,
   TerraformOutput,
   TerraformStack,

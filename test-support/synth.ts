@@ -69,7 +69,7 @@ export class Synth {
   /** The statements of the policy document that `attribute` of the resource references. */
   policyOf(type: string, pathSuffix: string, attribute = "policy"): PolicyStatement[] {
     const reference = this.resource(type, pathSuffix)[attribute];
-    const match = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(String(reference));
+    const match = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.(?:minified_)?json\}$/.exec(String(reference));
     if (!match) throw new Error(`${type} ${pathSuffix}.${attribute} is not a policy document reference: ${reference}`);
     const doc = this.json.data?.aws_iam_policy_document?.[match[1]];
     if (!doc) throw new Error(`no aws_iam_policy_document.${match[1]}`);

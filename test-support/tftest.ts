@@ -9,10 +9,12 @@ import type { StackDir } from "../scripts/terraform/workspace";
 import { SOURCE_STATE, sourceOutputs } from "../stacks/outputs";
 import { Synth } from "./synth";
 
+const EMPTY_POLICY = hcl('{"Version":"2012-10-17","Statement":[]}');
+
 const MOCK_PROVIDER = `mock_provider "aws" {
   # Policy documents are mocked too; the resources must still receive valid JSON.
   mock_data "aws_iam_policy_document" {
-    defaults = { json = ${hcl('{"Version":"2012-10-17","Statement":[]}')} }
+    defaults = { json = ${EMPTY_POLICY}, minified_json = ${EMPTY_POLICY} }
   }
 }
 `;
@@ -22,10 +24,10 @@ function assert(condition: string, message: string): string {
 }
 
 /** HCL for the statement with `sid` of the policy document behind `attribute` of a resource. */
-function statementOf(out: Synth, type: string, path: string, sid: string, attribute = "policy"): { doc: string; statement: string } {
+function statementOf(out: Synth, type: string, path: string, sid: string, attribute = "policy"): { doc: string; json: string; statement: string } {
   const reference = String(out.resource(type, path)[attribute]);
-  const doc = /^\$\{(data\.aws_iam_policy_document\.[^.]+)\.json\}$/.exec(reference)![1];
-  return { doc, statement: `one([for s in ${doc}.statement : s if s.sid == ${hcl(sid)}])` };
+  const [, doc, rendered] = /^\$\{(data\.aws_iam_policy_document\.[^.]+)\.((?:minified_)?json)\}$/.exec(reference)!;
+  return { doc, json: `${doc}.${rendered}`, statement: `one([for s in ${doc}.statement : s if s.sid == ${hcl(sid)}])` };
 }
 
 function conditionValues(statement: string, variable: string): string {
@@ -45,7 +47,7 @@ export function sourceWiringTest(config: Config, dir: StackDir): string {
     const trust = statementOf(out, "aws_iam_role", `${p.name}/source-access/role`, "PipelineServiceRoleAssumes", "assume_role_policy");
     const serviceRole = naming.roleArn(target, naming.pipelineServiceRoleName(ref));
     return [
-      assert(`${role}.assume_role_policy == ${trust.doc}.json`, `${p.name}: the source-access role's trust policy is not its trust document`),
+      assert(`${role}.assume_role_policy == ${trust.json}`, `${p.name}: the source-access role's trust policy is not its trust document`),
       assert(
         `${conditionValues(trust.statement, "aws:PrincipalArn")} == ${set([serviceRole])}`,
         `${p.name}: the trust policy's aws:PrincipalArn is not the pipeline service role ${serviceRole}`,
@@ -68,12 +70,12 @@ export function pipelineWiringTest(config: Config, dir: StackDir, sourceOutputVa
   const sourceRoles = config.pipelines.map((p) => sourceOutputValues[sourceOutputs.sourceAccessRoleArn(p.name)]);
 
   const asserts = [
-    assert(`${key}.policy == ${keyGrants.doc}.json`, "the key's policy is not the key policy document"),
+    assert(`${key}.policy == ${keyGrants.json}`, "the key's policy is not the key policy document"),
     assert(
       `${conditionValues(keyGrants.statement, "kms:GrantIsForAWSResource")} == toset(["true"])`,
       "the key policy has no grant statement conditioned on kms:GrantIsForAWSResource = true",
     ),
-    assert(`${bucketPolicy}.policy == ${bucketGrant.doc}.json`, "the bucket's policy is not the bucket policy document"),
+    assert(`${bucketPolicy}.policy == ${bucketGrant.json}`, "the bucket's policy is not the bucket policy document"),
     assert(
       `${conditionValues(bucketGrant.statement, "aws:PrincipalArn")} == ${set(sourceRoles)}`,
       "the bucket policy does not grant exactly the source-access roles",

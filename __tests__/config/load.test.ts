@@ -87,7 +87,7 @@ describe("bad input gives one clear line per problem: field, value given, what i
 
   it("names a missing field", () => {
     expect(problems((c) => delete (c as Partial<ConfigInput>).project)).toEqual([
-      "project: missing; expected 2 to 20 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
+      "project: missing; expected 2 to 12 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
     ]);
   });
 
@@ -148,12 +148,12 @@ describe("bad input gives one clear line per problem: field, value given, what i
 
   it.each([
     ["uppercase", "Demo"],
-    ["too long (21 characters)", "a".repeat(21)],
+    ["too long (13 characters)", "a".repeat(13)],
     ["a trailing hyphen", "demo-"],
     ["an underscore", "my_demo"],
   ])("rejects a project name with %s", (_, project) => {
     expect(problems((c) => (c.project = project))).toEqual([
-      `project: got ${JSON.stringify(project)}; expected 2 to 20 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen`,
+      `project: got ${JSON.stringify(project)}; expected 2 to 12 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen`,
     ]);
   });
 

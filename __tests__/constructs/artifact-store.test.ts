@@ -35,8 +35,20 @@ describe("ArtifactStore: the customer-managed key", () => {
 
   it("can be destroyed when the config opts out", () => {
     const unprotected = synthConstruct((scope) => new ArtifactStore(scope, "store", { ...props, preventDestroy: false }));
-    expect(unprotected.resource("aws_kms_key", KEY).lifecycle).toEqual({ prevent_destroy: false });
+    expect(unprotected.resource("aws_kms_key", KEY).lifecycle).toMatchObject({ prevent_destroy: false });
     expect(unprotected.resource("aws_s3_bucket", "store/bucket").lifecycle).toEqual({ prevent_destroy: false });
+  });
+
+  it("gets its policy minified, and refuses at plan time a policy over KMS's 32 KB", () => {
+    const policy = out.resource("aws_kms_key", KEY).policy as string;
+    expect(policy).toMatch(/^\$\{data\.aws_iam_policy_document\.[^.]+\.minified_json\}$/);
+    const document = policy.slice(2, -1);
+    expect((out.resource("aws_kms_key", KEY).lifecycle as any).precondition).toEqual([
+      {
+        condition: `\${(length(${document}) <= 32768)}`,
+        error_message: `The artifact key's policy is \${length(${document})} bytes; AWS allows 32768. Split the pipelines into two projects.`,
+      },
+    ]);
   });
 
   it("has the alias the source account names it by", () => {
@@ -169,6 +181,11 @@ describe("ArtifactStore: the bucket", () => {
       principals: [{ type: "*", identifiers: ["*"] }],
       condition: [{ test: "StringNotEquals", variable: "s3:x-amz-server-side-encryption", values: ["aws:kms"] }],
     });
+  });
+
+  it("refuses at plan time a bucket policy over S3's 20 KB", () => {
+    const lifecycle = out.resource("aws_s3_bucket_policy", BUCKET_POLICY).lifecycle as any;
+    expect(lifecycle.precondition[0].condition).toMatch(/^\$\{\(length\(data\.aws_iam_policy_document\.[^.]+\.minified_json\) <= 20480\)\}$/);
   });
 
   it("has the policy attached to this bucket, and no other statement", () => {

@@ -188,7 +188,7 @@ describe("pipeline-account stack", () => {
 });
 
 describe("many pipelines", () => {
-  const names = Array.from({ length: 12 }, (_, i) => `svc-${String.fromCharCode(97 + i)}`);
+  const names = Array.from({ length: 50 }, (_, i) => `svc-${String(i).padStart(2, "0")}`);
   const many = config((c) => {
     c.pipelines = names.map((name) => ({ name, repository: { name: `team/${name}` } }));
   });
@@ -204,19 +204,23 @@ describe("many pipelines", () => {
         remote(`${name.replace("-", "_")}_source_access_role_arn`),
       ]);
     }
-    expect(Object.keys(p.resources("aws_codepipeline"))).toHaveLength(12);
+    expect(Object.keys(p.resources("aws_codepipeline"))).toHaveLength(50);
     expect(Object.keys(p.resources("aws_kms_key"))).toHaveLength(1);
   });
 
   it("leaves the other pipelines' resource addresses alone when one is removed", () => {
+    // Twelve pipelines are enough to show it; two syntheses of fifty would slow the unit suite.
+    const some = names.slice(0, 12);
+    const withPipelines = (list: string[]) =>
+      synthApp(config((c) => (c.pipelines = list.map((name) => ({ name, repository: { name: `team/${name}` } })))));
     const addresses = (out: typeof s) =>
       Object.entries(out.json.resource ?? {}).flatMap(([type, blocks]) => Object.keys(blocks).map((n) => `${type}.${n}`));
-    const fewer = synthApp(config((c) => {
-      c.pipelines = names.slice(1).map((name) => ({ name, repository: { name: `team/${name}` } }));
-    }));
+    const all = withPipelines(some);
+    const fewer = withPipelines(some.slice(1));
     // The first pipeline's scope, or a per-pipeline child of a shared construct ("<name>-rule").
-    const removed = (a: string) => a.includes(`.${names[0]}_`) || a.includes(`_${names[0]}-`);
-    expect(addresses(fewer.source)).toEqual(addresses(s).filter((a) => !removed(a)));
-    expect(addresses(fewer.pipeline)).toEqual(addresses(p).filter((a) => !removed(a)));
+    const removed = (a: string) => a.includes(`.${some[0]}_`) || a.includes(`_${some[0]}-`);
+    expect(addresses(fewer.source)).toEqual(addresses(all.source).filter((a) => !removed(a)));
+    expect(addresses(fewer.pipeline)).toEqual(addresses(all.pipeline).filter((a) => !removed(a)));
+    expect(addresses(all.pipeline).filter(removed).length).toBeGreaterThan(3);
   });
 });

@@ -86,14 +86,17 @@ export function accessCases(config: Config, world: World): AccessCase[] {
     { row: "never", who: "another role in B (an administrator)", principal: naming.roleArn(B, "admin"), action: "kms:Decrypt", on: "artifact key (B)", resource: key, expect: "denied", identity: EVERYTHING, context: keyContext(B) },
     { row: "never", who: "another role in B (an administrator)", principal: naming.roleArn(B, "admin"), action: "ecr:BatchDeleteImage", on: `${p.name} repository (A)`, resource: repository(p), expect: "denied", identity: EVERYTHING },
   ];
-  if (other) {
+  // Pipelines stay apart: each against the next one in the list (the last against the first).
+  config.pipelines.forEach((x, i) => {
+    const y = config.pipelines[(i + 1) % config.pipelines.length];
+    if (y === x) return;
     cases.push(
-      { row: "never", who: `${other.name} service role (B)`, principal: serviceRole(other), action: "sts:AssumeRole", on: `${p.name} source-access role (A)`, resource: sourceRole(p), expect: "denied" },
-      { row: "never", who: `${p.name} source-access role (A)`, principal: sourceRole(p), action: "ecr:DescribeImages", on: `${other.name} repository (A)`, resource: repository(other), expect: "denied" },
-      { row: "never", who: `${p.name} source-access role (A)`, principal: sourceRole(p), action: "s3:GetObject", on: `${other.name} artifacts (B)`, resource: artifact(other), expect: "denied" },
-      { row: "never", who: `${p.name} service role (B)`, principal: serviceRole(p), action: "s3:GetObject", on: `${other.name} artifacts (B)`, resource: artifact(other), expect: "denied" },
+      { row: "never", who: `${y.name} service role (B)`, principal: serviceRole(y), action: "sts:AssumeRole", on: `${x.name} source-access role (A)`, resource: sourceRole(x), expect: "denied" },
+      { row: "never", who: `${x.name} source-access role (A)`, principal: sourceRole(x), action: "ecr:DescribeImages", on: `${y.name} repository (A)`, resource: repository(y), expect: "denied" },
+      { row: "never", who: `${x.name} source-access role (A)`, principal: sourceRole(x), action: "s3:GetObject", on: `${y.name} artifacts (B)`, resource: artifact(y), expect: "denied" },
+      { row: "never", who: `${x.name} service role (B)`, principal: serviceRole(x), action: "s3:GetObject", on: `${y.name} artifacts (B)`, resource: artifact(y), expect: "denied" },
     );
-  }
+  });
 
   const pushed = config.pipelines.find((x) => x.trigger === "push");
   if (pushed) {
