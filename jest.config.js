@@ -1,6 +1,9 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",
+  // Jest's default is one worker per core but one: a single worker on a 2-core machine. Each test
+  // file loads cdktf and the provider classes again, so two workers nearly halve the suite.
+  maxWorkers: "100%",
   // Only *.test.ts: helpers live in test-support/, outside __tests__.
   testMatch: ["<rootDir>/__tests__/**/*.test.ts"],
   // The real-Terraform checks run separately (jest.terraform.config.js): they take tens of seconds.

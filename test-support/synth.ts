@@ -8,7 +8,8 @@ import * as path from "path";
 import type { Config, ConfigInput } from "../config/schema";
 import { parseConfig } from "../config/load";
 import { buildApp } from "../stacks/app";
-import { TerraformStack, Testing, type Construct } from "../lib/cdktf";
+import * as os from "os";
+import { App, TerraformStack, type Construct } from "../lib/cdktf";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -117,9 +118,15 @@ export function synthApp(c: Config): { source: Synth; pipeline: Synth } {
   return { source: synthStack(source), pipeline: synthStack(pipeline) };
 }
 
+/**
+ * Where construct tests' apps point. Nothing is written there (stacks are read with
+ * `toTerraform()`); `Testing.app()` would instead leave a new temp directory behind on every call.
+ */
+const UNUSED_OUTDIR = path.join(os.tmpdir(), "cross-account-ecr-pipeline-tests");
+
 /** One construct in an otherwise empty stack. */
 export function synthConstruct(build: (scope: Construct) => void): Synth {
-  const stack = new TerraformStack(Testing.app(), "stack");
+  const stack = new TerraformStack(new App({ outdir: UNUSED_OUTDIR }), "stack");
   build(stack);
   return synthStack(stack);
 }
