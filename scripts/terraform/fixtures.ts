@@ -14,7 +14,9 @@ export interface StackJson {
 
 /**
  * Provider settings for an offline run: mock credentials and no calls to check them. The stack's
- * account pinning, profile and role are lifted, since there is no account to check them against.
+ * account pinning and profile are lifted, since there is no account to check them against. Its
+ * `assume_role` is a nested block, which an override cannot remove (`null` leaves the block in
+ * place): `offlineStackDir` drops it from the copy instead.
  */
 export const OFFLINE_PROVIDER = {
   access_key: "mock",
@@ -26,7 +28,6 @@ export const OFFLINE_PROVIDER = {
   max_retries: 1,
   allowed_account_ids: null,
   profile: null,
-  assume_role: null,
 };
 
 export interface AwsContext {

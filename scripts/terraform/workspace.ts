@@ -45,6 +45,8 @@ export function offlineStackDir(
       }
     }
   }
+  // Mock credentials assume no role. An override cannot remove a nested block, so it goes here.
+  for (const provider of [json.provider?.aws ?? []].flat() as Record<string, unknown>[]) delete provider.assume_role;
   const dir = path.join(workRoot, stack);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "cdk.tf.json"), JSON.stringify(json, null, 2));
