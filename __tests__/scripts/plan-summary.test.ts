@@ -155,11 +155,11 @@ describe("renderSummary", () => {
     const role = rc("aws_iam_role", ["delete"], { action_reason: "delete_because_no_resource_config" });
     const md = renderSummary([summarizePlan(PIPELINE_STACK, plan(key, role, rc("aws_iam_role_policy", ["delete"])))], context);
     expect(md).toContain("| pipeline-account | 0 | 0 | 2 | 1 | **DANGEROUS** |");
-    expect(md).toContain("## ⚠️ DANGER: 2 destroy or replace of a key, bucket, repository or role");
+    expect(md).toContain("## ⚠️ DANGER: 2 destroys or replacements of a key, bucket, repository or role");
     expect(md).toContain(
-      `| pipeline-account | **replace** | \`${key.address}\` (the artifact key (CMK)) | an argument that cannot change in place changed; forced by \`key_usage\` |`,
+      `| pipeline-account | **replace** | \`${key.address}\`, the artifact key (CMK) | an argument that cannot change in place changed; forced by \`key_usage\` |`,
     );
-    expect(md).toContain(`| pipeline-account | **destroy** | \`${role.address}\` (a role) | it is no longer in the configuration |`);
+    expect(md).toContain(`| pipeline-account | **destroy** | \`${role.address}\`, a role | it is no longer in the configuration |`);
     expect(md).toMatch(/\* \*\*the artifact key \(CMK\)\*\* \(`aws_kms_key`\): Destroying the key schedules its deletion/);
     expect(md).toMatch(/\* \*\*a role\*\* \(`aws_iam_role`\): A replaced role is a new principal/);
     expect(md).not.toContain("aws_s3_bucket`)");

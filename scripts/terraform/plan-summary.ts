@@ -239,7 +239,7 @@ export function renderSummary(results: readonly StackResult[], context: SummaryC
   if (dangerous.length > 0) {
     lines.push(
       "",
-      `## ⚠️ DANGER: ${dangerous.length} destroy or replace of a key, bucket, repository or role`,
+      `## ⚠️ DANGER: ${dangerous.length} ${dangerous.length === 1 ? "destroy or replacement" : "destroys or replacements"} of a key, bucket, repository or role`,
       "",
       "> [!CAUTION]",
       "> Applying these plans destroys or re-creates resources that hold data or identity. Read what each " +
@@ -247,7 +247,7 @@ export function renderSummary(results: readonly StackResult[], context: SummaryC
       "",
       "| stack | action | resource | why |",
       "|---|---|---|---|",
-      ...dangerous.map((d) => `| ${d.stack} | **${d.kind}** | \`${d.address}\` (${DANGEROUS_TYPES[d.type].what}) | ${why(d)} |`),
+      ...dangerous.map((d) => `| ${d.stack} | **${d.kind}** | \`${d.address}\`, ${DANGEROUS_TYPES[d.type].what} | ${why(d)} |`),
       "",
     );
     for (const type of new Set(dangerous.map((d) => d.type))) {
