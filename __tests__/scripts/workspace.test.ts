@@ -18,21 +18,28 @@ const outdir = path.join(work, "cdktf.out");
 beforeAll(() => buildApp(config, { outdir, projectRoot: ROOT }).app.synth());
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
+/** The provider settings Terraform uses for the copy: its own, with the override's arguments on top. */
+function effectiveProvider(dir: string): Record<string, unknown> {
+  const copy = JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8"));
+  const override = JSON.parse(fs.readFileSync(path.join(dir, "offline_override.tf.json"), "utf8"));
+  return { ...copy.provider.aws[0], ...override.provider.aws };
+}
+
 describe("offlineStackDir", () => {
-  it("drops the provider's assume_role (the example's pipeline account assumes a deployer role)", () => {
+  it("keeps no account, profile or role of the stack's provider (the example's pipeline account assumes a deployer role)", () => {
     const synthesized = JSON.parse(fs.readFileSync(path.join(outdir, "stacks", PIPELINE_STACK, "cdk.tf.json"), "utf8"));
     expect(synthesized.provider.aws[0]).toHaveProperty("assume_role");
 
-    const dir = offlineStackDir(config, outdir, PIPELINE_STACK, path.join(work, "copies"));
-    const copy = JSON.parse(fs.readFileSync(path.join(dir.dir, "cdk.tf.json"), "utf8"));
-    expect(copy.provider.aws[0]).not.toHaveProperty("assume_role");
-    expect(copy.provider.aws[0].region).toBe(config.region);
+    const provider = effectiveProvider(offlineStackDir(config, outdir, PIPELINE_STACK, path.join(work, "copies")).dir);
+    // An override cannot remove the nested assume_role block: it must be gone from the copy.
+    expect(provider).not.toHaveProperty("assume_role");
+    for (const argument of ["profile", "allowed_account_ids"]) expect(provider[argument] ?? null).toBeNull();
+    expect(provider).toMatchObject({ access_key: "mock", secret_key: "mock", region: config.region });
   });
 
-  it("overrides credentials, backend and, when given a state file, the remote state", () => {
+  it("overrides the backend and, when given a state file, the remote state", () => {
     const dir = offlineStackDir(config, outdir, PIPELINE_STACK, path.join(work, "with-state"), { remoteStatePath: "/tmp/stub.tfstate" });
     const override = JSON.parse(fs.readFileSync(path.join(dir.dir, "offline_override.tf.json"), "utf8"));
-    expect(override.provider.aws).toMatchObject({ access_key: "mock", secret_key: "mock", profile: null, allowed_account_ids: null });
     expect(override.terraform.backend).toEqual({ local: { path: "terraform.tfstate" } });
     expect(override.data.terraform_remote_state[SOURCE_STATE]).toEqual({ backend: "local", config: { path: "/tmp/stub.tfstate" } });
   });
