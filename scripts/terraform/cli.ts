@@ -44,7 +44,10 @@ export function terraformEnv(workDir: string, env: NodeJS.ProcessEnv = process.e
 
 export interface TerraformResult {
   readonly status: number;
+  /** stdout and stderr, interleaved as written. */
   readonly output: string;
+  /** stdout alone: machine-readable output (`show -json`) without warnings on stderr. */
+  readonly stdout: string;
 }
 
 export class TerraformError extends Error {
@@ -62,7 +65,7 @@ export class TerraformError extends Error {
 export function terraform(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): TerraformResult {
   const result = spawnSync("terraform", [...args, "-no-color"], { cwd, env, encoding: "utf8", maxBuffer: 256 << 20 });
   if (result.error) throw result.error;
-  return { status: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
+  return { status: result.status ?? 1, output: `${result.stdout}${result.stderr}`, stdout: result.stdout };
 }
 
 /** Like `terraform`, but throws with Terraform's output when it fails. */
@@ -77,9 +80,12 @@ export function terraformAsync(args: readonly string[], cwd: string, env: NodeJS
   return new Promise((resolve, reject) => {
     const child = spawn("terraform", [...args, "-no-color"], { cwd, env });
     const chunks: Buffer[] = [];
-    child.stdout.on("data", (c: Buffer) => chunks.push(c));
+    const stdout: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => (chunks.push(c), stdout.push(c)));
     child.stderr.on("data", (c: Buffer) => chunks.push(c));
     child.on("error", reject);
-    child.on("close", (status) => resolve({ status: status ?? 1, output: Buffer.concat(chunks).toString("utf8") }));
+    child.on("close", (status) =>
+      resolve({ status: status ?? 1, output: Buffer.concat(chunks).toString("utf8"), stdout: Buffer.concat(stdout).toString("utf8") }),
+    );
   });
 }

@@ -1,0 +1,89 @@
+/**
+ * `npm run plan -- --offline` end to end, as our CI runs it: the real Terraform and AWS provider
+ * plan both stacks of the example config without AWS, pipeline-account reading source-account's
+ * planned outputs. One run (about 20 s); the assertions read its files.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as naming from "../../lib/naming";
+import { PIPELINE_STACK, SOURCE_STACK } from "../../stacks/outputs";
+import { planFiles, runPlan, seed } from "../../test-support/plan";
+import { config as exampleConfig, ROOT, synthApp, type Synth } from "../../test-support/synth";
+
+const config = exampleConfig();
+const synthesized = synthApp(config);
+const stacks: [string, Synth][] = [
+  [SOURCE_STACK, synthesized.source],
+  [PIPELINE_STACK, synthesized.pipeline],
+];
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "plan-e2e-"));
+const plansDir = path.join(work, "plans");
+const manifest = path.join(ROOT, "cdktf.out", "manifest.json");
+const mtime = (file: string) => (fs.existsSync(file) ? fs.statSync(file).mtimeMs : undefined);
+let run: ReturnType<typeof runPlan>;
+let manifestBefore: number | undefined;
+
+function resourceCount(out: Synth): number {
+  return Object.values(out.json.resource ?? {}).reduce((n, r) => n + Object.keys(r).length, 0);
+}
+
+function planJson(stack: string) {
+  return JSON.parse(fs.readFileSync(path.join(plansDir, `${stack}.json`), "utf8"));
+}
+
+beforeAll(() => {
+  // A file an earlier run left, for a stack this run must replace it for.
+  seed(plansDir, ["pipeline-account.json"]);
+  manifestBefore = mtime(manifest);
+  run = runPlan(["--offline", "--plans-dir", plansDir]);
+});
+
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+describe("npm run plan -- --offline", () => {
+  it("exits 2: changes (everything is new), none dangerous", () => {
+    if (run.status !== 2) throw new Error(`exit ${run.status}\n${run.stdout}\n${run.stderr}`);
+    expect(run.stdout).toContain("Exit code 2: changes, none dangerous.");
+  });
+
+  it("writes the plan, its JSON and its text per stack, and the summary", () => {
+    expect(planFiles(plansDir)).toEqual(
+      ["pipeline-account.json", "pipeline-account.tfplan", "pipeline-account.txt", "source-account.json", "source-account.tfplan", "source-account.txt", "summary.md"],
+    );
+  });
+
+  it("counts every resource of each stack as an add in summary.md", () => {
+    const summary = fs.readFileSync(path.join(plansDir, "summary.md"), "utf8");
+    for (const [stack, out] of stacks) expect(summary).toContain(`| ${stack} | ${resourceCount(out)} | 0 | 0 | 0 | changes |`);
+    expect(summary).not.toContain("DANGER");
+  });
+
+  it("writes terraform show -json of each plan, and the plan as text", () => {
+    for (const [stack, out] of stacks) {
+      const plan = planJson(stack);
+      expect(plan.format_version).toMatch(/^1\./);
+      const managed = plan.resource_changes.filter((c: { mode: string }) => c.mode === "managed");
+      expect(managed).toHaveLength(resourceCount(out));
+      for (const c of managed) expect(c.change.actions).toEqual(["create"]);
+      const text = fs.readFileSync(path.join(plansDir, `${stack}.txt`), "utf8");
+      expect(text).toContain(`Plan: ${resourceCount(out)} to add, 0 to change, 0 to destroy.`);
+    }
+  });
+
+  it("plans pipeline-account against source-account's planned outputs", () => {
+    const resources: { type: string; values: Record<string, unknown> }[] = planJson(PIPELINE_STACK).planned_values.root_module.resources;
+    const actions = resources
+      .filter((r) => r.type === "aws_codepipeline")
+      .map((r) => (r.values.stage as { action: { role_arn: string }[] }[])[0].action[0].role_arn)
+      .sort();
+    const roles = config.pipelines
+      .map((p) => naming.roleArn(config.sourceAccount.accountId, naming.sourceAccessRoleName({ project: config.project, name: p.name })))
+      .sort();
+    expect(actions).toEqual(roles);
+  });
+
+  it("leaves cdktf.out alone", () => {
+    expect(mtime(manifest)).toBe(manifestBefore);
+  });
+});

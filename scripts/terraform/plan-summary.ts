@@ -1,0 +1,331 @@
+/**
+ * What `npm run plan` reports, computed from `terraform show -json` of each stack's plan: counts
+ * of add / change / destroy / replace, the destroys and replacements that lose data or identity
+ * (the key, the bucket, a repository, a role), the summary.md a reviewer reads, and the exit code
+ * CI acts on. Pure functions: no files, no processes.
+ */
+
+/** The parts of `terraform show -json <plan>` read here. */
+export interface PlanJson {
+  readonly resource_changes?: readonly ResourceChange[];
+  readonly output_changes?: Readonly<Record<string, { readonly actions: readonly string[] }>>;
+  readonly planned_values?: {
+    readonly outputs?: Readonly<Record<string, { readonly sensitive?: boolean; readonly value?: unknown }>>;
+  };
+}
+
+export interface ResourceChange {
+  readonly address: string;
+  readonly mode?: string;
+  readonly type: string;
+  readonly change: {
+    readonly actions: readonly string[];
+    /** Attribute paths whose change forces the replacement. */
+    readonly replace_paths?: readonly (readonly (string | number)[])[];
+  };
+  readonly action_reason?: string;
+}
+
+export type ChangeKind = "add" | "change" | "destroy" | "replace";
+export const CHANGE_KINDS: readonly ChangeKind[] = ["add", "change", "destroy", "replace"];
+export type Counts = Record<ChangeKind, number>;
+
+/**
+ * What a change of its actions does. A replacement is one "replace", whichever order Terraform
+ * runs it in (`["delete","create"]`, or `["create","delete"]` with create_before_destroy), and is
+ * not also counted as an add and a destroy, unlike Terraform's own "Plan:" line. Reads and no-ops
+ * change nothing. Any other list (such as `["forget"]`, which drops an object from the state and
+ * leaves it in AWS) counts as a change, so that nothing new is ever reported as "no changes".
+ */
+export function changeKind(actions: readonly string[]): ChangeKind | undefined {
+  const key = actions.join(",");
+  switch (key) {
+    case "no-op":
+    case "read":
+    case "":
+      return undefined;
+    case "create":
+      return "add";
+    case "update":
+      return "change";
+    case "delete":
+      return "destroy";
+    case "delete,create":
+    case "create,delete":
+      return "replace";
+    default:
+      return "change";
+  }
+}
+
+/** The resource types whose destroy or replacement loses data or breaks trust, and what that means. */
+export const DANGEROUS_TYPES: Readonly<Record<string, { readonly what: string; readonly meaning: string }>> = {
+  aws_kms_key: {
+    what: "the artifact key (CMK)",
+    meaning:
+      "Destroying the key schedules its deletion: it is disabled at once and deleted after its waiting period " +
+      "(30 days; `aws kms cancel-key-deletion` recovers it until then). Every artifact encrypted with it becomes " +
+      "unreadable. A replacement key is a new key: the pipelines switch to it, old artifacts stay encrypted with the old one.",
+  },
+  aws_s3_bucket: {
+    what: "the artifact bucket",
+    meaning:
+      "Destroying the bucket deletes the pipelines' artifacts (Terraform refuses while it holds objects). " +
+      "Its name is global and fixed by the config: a replacement must delete it first, and every pipeline fails until it is back.",
+  },
+  aws_ecr_repository: {
+    what: "an ECR repository",
+    meaning:
+      "Destroying a repository deletes its images (Terraform refuses while it holds any: force_delete is false). " +
+      "A replacement is empty: its pipeline has no image to start from, and whatever pulls from it fails, until images are pushed again.",
+  },
+  aws_iam_role: {
+    what: "a role",
+    meaning:
+      "A replaced role is a new principal with a new unique id. Our own trust, key and bucket policies match roles by ARN " +
+      "(`aws:PrincipalArn`) and keep working once it exists again, but a policy elsewhere that names the role as a principal " +
+      "silently stops matching it, and the pipeline fails while the role is gone.",
+  },
+};
+
+export interface DangerousChange {
+  readonly address: string;
+  readonly type: string;
+  readonly kind: "destroy" | "replace";
+  /** Why, in Terraform's words (`action_reason`), and which attributes force a replacement. */
+  readonly reason?: string;
+  readonly replacePaths: readonly string[];
+}
+
+export interface PlannedStack {
+  readonly stack: string;
+  readonly status: "planned";
+  readonly counts: Counts;
+  /** Outputs created, changed or removed: a change to apply even when no resource changes. */
+  readonly outputChanges: number;
+  readonly dangerous: readonly DangerousChange[];
+}
+
+export interface FailedStack {
+  readonly stack: string;
+  readonly status: "failed" | "skipped";
+  /** One line: what went wrong and what to do. */
+  readonly message: string;
+  /** Terraform's error output, if any. */
+  readonly details?: string;
+}
+
+export type StackResult = PlannedStack | FailedStack;
+
+function isDangerous(change: ResourceChange, kind: ChangeKind | undefined): kind is "destroy" | "replace" {
+  return (change.mode ?? "managed") === "managed" && (kind === "destroy" || kind === "replace") && change.type in DANGEROUS_TYPES;
+}
+
+export function summarizePlan(stack: string, plan: PlanJson): PlannedStack {
+  const counts: Counts = { add: 0, change: 0, destroy: 0, replace: 0 };
+  const dangerous: DangerousChange[] = [];
+  for (const change of plan.resource_changes ?? []) {
+    const kind = changeKind(change.change.actions);
+    if (kind === undefined) continue;
+    counts[kind] += 1;
+    if (isDangerous(change, kind)) {
+      dangerous.push({
+        address: change.address,
+        type: change.type,
+        kind,
+        ...(change.action_reason && { reason: change.action_reason }),
+        replacePaths: (change.change.replace_paths ?? []).map((p) => p.join(".")),
+      });
+    }
+  }
+  const outputChanges = Object.values(plan.output_changes ?? {}).filter((o) => changeKind(o.actions) !== undefined).length;
+  return { stack, status: "planned", counts, outputChanges, dangerous };
+}
+
+export const EXIT = { noChanges: 0, error: 1, changes: 2, dangerous: 3 } as const;
+
+export const EXIT_CODES: readonly { readonly code: number; readonly meaning: string }[] = [
+  { code: EXIT.noChanges, meaning: "no changes: every stack is planned and matches what is deployed" },
+  { code: EXIT.error, meaning: "error: bad arguments, a bad config, or a stack that could not be planned" },
+  { code: EXIT.changes, meaning: "changes, none dangerous" },
+  { code: EXIT.dangerous, meaning: "dangerous changes: a destroy or replacement of the key, the bucket, a repository or a role" },
+];
+
+/** An error wins over everything: a plan that is incomplete says nothing about what is safe. */
+export function exitCode(results: readonly StackResult[]): number {
+  if (results.some((r) => r.status !== "planned")) return EXIT.error;
+  const planned = results as readonly PlannedStack[];
+  if (planned.some((r) => r.dangerous.length > 0)) return EXIT.dangerous;
+  if (planned.some((r) => hasChanges(r))) return EXIT.changes;
+  return EXIT.noChanges;
+}
+
+export function hasChanges(result: PlannedStack): boolean {
+  return CHANGE_KINDS.some((k) => result.counts[k] > 0) || result.outputChanges > 0;
+}
+
+/**
+ * The outputs to put in the stub state pipeline-account reads in an offline run, from
+ * source-account's plan: an output whose planned value is known (a literal, a configured name)
+ * takes it; one that is known only after apply (an ARN AWS assigns) takes `resolve()`'s value,
+ * which formats it as AWS would (fixtures' resolveOutputs). Throws if neither has a value.
+ */
+export function stubOutputs(plan: PlanJson, resolve: () => Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const planned = plan.planned_values?.outputs ?? {};
+  let resolved: Readonly<Record<string, unknown>> | undefined;
+  return Object.fromEntries(
+    Object.entries(planned).map(([name, output]) => {
+      if ("value" in output) return [name, output.value];
+      resolved ??= resolve();
+      if (resolved[name] === undefined) throw new Error(`output ${name} is known only after apply and has no offline value`);
+      return [name, resolved[name]];
+    }),
+  );
+}
+
+const REASONS: Readonly<Record<string, string>> = {
+  replace_because_cannot_update: "an argument that cannot change in place changed",
+  replace_because_tainted: "the object is tainted",
+  replace_by_request: "replacement was requested (-replace)",
+  replace_by_triggers: "replace_triggered_by",
+  delete_because_no_resource_config: "it is no longer in the configuration",
+  delete_because_wrong_repetition: "its count/for_each changed",
+  delete_because_count_index: "its count index is gone",
+  delete_because_each_key: "its for_each key is gone",
+  delete_because_no_module: "its module is gone",
+  delete_because_no_move_target: "its moved target is gone",
+};
+
+function why(change: DangerousChange): string {
+  const reason = change.reason ? (REASONS[change.reason] ?? change.reason) : "";
+  const paths = change.replacePaths.length > 0 ? `forced by ${change.replacePaths.map((p) => `\`${p}\``).join(", ")}` : "";
+  return [reason, paths].filter(Boolean).join("; ") || "see the plan";
+}
+
+function resultLabel(result: StackResult): string {
+  if (result.status !== "planned") return result.status === "skipped" ? "skipped" : "**plan failed**";
+  if (result.dangerous.length > 0) return "**DANGEROUS**";
+  if (hasChanges(result)) return CHANGE_KINDS.some((k) => result.counts[k] > 0) ? "changes" : "changes (outputs only)";
+  return "no changes";
+}
+
+export interface SummaryContext {
+  readonly offline: boolean;
+  readonly configPath: string;
+}
+
+/** summary.md: the counts per stack, then any dangerous change, loudly, then any failure. */
+export function renderSummary(results: readonly StackResult[], context: SummaryContext): string {
+  const code = exitCode(results);
+  const lines: string[] = ["# Terraform plans", ""];
+  lines.push(
+    context.offline
+      ? "Offline (`--offline`): mock credentials and no state, so everything is new; pipeline-account reads " +
+          "source-account's planned outputs. This checks that both stacks plan; it shows nothing about the real accounts."
+      : "Planned against the real accounts, with the credentials and state the config names.",
+    "",
+    `Config: \`${context.configPath}\`. Exit code ${code}: ${EXIT_CODES.find((e) => e.code === code)!.meaning}.`,
+    "",
+    "| stack | add | change | destroy | replace | result |",
+    "|---|---:|---:|---:|---:|---|",
+  );
+  for (const r of results) {
+    const counts = r.status === "planned" ? CHANGE_KINDS.map((k) => String(r.counts[k])) : CHANGE_KINDS.map(() => "–");
+    lines.push(`| ${r.stack} | ${counts.join(" | ")} | ${resultLabel(r)} |`);
+  }
+  lines.push("", "A replacement (destroy and re-create) counts once, under replace.");
+
+  const dangerous = results.flatMap((r) => (r.status === "planned" ? r.dangerous.map((d) => ({ stack: r.stack, ...d })) : []));
+  if (dangerous.length > 0) {
+    lines.push(
+      "",
+      `## ⚠️ DANGER: ${dangerous.length} ${dangerous.length === 1 ? "destroy or replacement" : "destroys or replacements"} of a key, bucket, repository or role`,
+      "",
+      "> [!CAUTION]",
+      "> Applying these plans destroys or re-creates resources that hold data or identity. Read what each " +
+        "means below, and find what forces it (the plan's `# forces replacement` lines) before anyone applies.",
+      "",
+      "| stack | action | resource | why |",
+      "|---|---|---|---|",
+      ...dangerous.map((d) => `| ${d.stack} | **${d.kind}** | \`${d.address}\`, ${DANGEROUS_TYPES[d.type].what} | ${why(d)} |`),
+      "",
+    );
+    for (const type of new Set(dangerous.map((d) => d.type))) {
+      lines.push(`* **${DANGEROUS_TYPES[type].what}** (\`${type}\`): ${DANGEROUS_TYPES[type].meaning}`);
+    }
+  }
+
+  const failed = results.filter((r): r is FailedStack => r.status !== "planned");
+  if (failed.length > 0) {
+    lines.push("", "## Failed");
+    for (const f of failed) {
+      lines.push("", `### ${f.stack}: ${f.status === "skipped" ? "not planned" : "plan failed"}`, "", f.message);
+      if (f.details) lines.push("", "```text", f.details, "```");
+    }
+  }
+  lines.push("", "Files: `<stack>.txt` (the plan as text, or Terraform's errors), `<stack>.json` (`terraform show -json`), `<stack>.tfplan`.", "");
+  return lines.join("\n");
+}
+
+/** Terraform's progress lines for one object ("Reading...", "Refreshing state... [id=...]"). */
+const PROGRESS = /^\S+: (Reading\.\.\.|Read complete after |Refreshing state\.\.\.|Still reading\.\.\.|Still refreshing\.\.\.)/;
+
+/**
+ * The plan as text, from `terraform plan -no-color`'s output: without the progress lines, it is
+ * what `terraform show` of the saved plan prints (drift notes, changes, outputs), plus warnings.
+ */
+export function planText(output: string): string {
+  const lines = output.split("\n").filter((l) => !PROGRESS.test(l));
+  while (lines.length > 0 && lines[0].trim() === "") lines.shift();
+  return lines.join("\n");
+}
+
+/** Terraform's error blocks from its output ("Error: ..." up to the end), at most `maxLines`. */
+export function terraformErrors(output: string, maxLines = 60): string {
+  const lines = output.trimEnd().split("\n");
+  const first = lines.findIndex((l) => /^(│ )?Error: /.test(l));
+  const errors = first === -1 ? lines.slice(-maxLines) : lines.slice(first);
+  return errors.length > maxLines ? [...errors.slice(0, maxLines), `… (${errors.length - maxLines} more lines)`].join("\n") : errors.join("\n");
+}
+
+/** How the plan names the source-account stack and the pipeline-account stack's read of its state. */
+export interface SourceRef {
+  readonly stack: string;
+  /** Id of the `terraform_remote_state` data source that reads it. */
+  readonly state: string;
+}
+
+/**
+ * What went wrong in a failed plan and what to do, for the failures users meet (all that apply,
+ * most specific first), from Terraform's output.
+ */
+export function explainFailure(stack: string, terraformOutput: string, source: SourceRef): string {
+  // Terraform wraps messages to its terminal width.
+  const output = terraformOutput.replace(/\s+/g, " ");
+  const found: string[] = [];
+  // The state does not exist (local file or S3 key), or exists without the outputs (the stack's postcondition).
+  const missingState = output.includes("Unable to find remote state") && output.includes(`data.terraform_remote_state.${source.state}`);
+  if (missingState || output.includes(`The ${source.stack} state lacks outputs this stack needs`)) {
+    found.push(
+      `${stack} reads ${source.stack}'s outputs from its state, and that state does not have them: ` +
+        `${source.stack} is not deployed yet. Deploy it first (\`npm run deploy:source\`), then plan again; ` +
+        "`npm run plan -- --offline` previews both stacks without AWS.",
+    );
+  }
+  if (output.includes("Instance cannot be destroyed")) {
+    found.push(
+      "The plan would destroy or replace a resource with `prevent_destroy` (the artifact key or bucket, while the config " +
+        "has `preventDestroy` true), so Terraform refused it. Find the change that forces it; only if the loss is really " +
+        "intended, set `\"preventDestroy\": false` for that deploy.",
+    );
+  }
+  if (/AWS account ID not allowed/.test(output)) {
+    found.push("The credentials are for another account than the config names for this stack (`allowed_account_ids`): check the profile or role.");
+  }
+  if (/No valid credential sources found|failed to get shared config profile|Cannot assume IAM Role|ExpiredToken|InvalidClientTokenId/.test(output)) {
+    found.push(
+      "Terraform could not get credentials for this stack's account: check the profile or role the config names (and that the session has not expired).",
+    );
+  }
+  return found.length > 0 ? found.join(" ") : `terraform plan failed for ${stack}; Terraform's errors follow.`;
+}
