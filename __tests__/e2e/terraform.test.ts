@@ -1,7 +1,7 @@
 /**
  * The real Terraform and the real AWS provider on the freshly synthesized example stacks, offline:
  * init, validate, plan (source-account), and a mock apply of both stacks asserting the
- * cross-account wiring. Run by `npm run test:terraform` (part of `npm test`).
+ * cross-account wiring. Run by `npm run test:e2e` (part of `npm test`).
  */
 import * as fs from "fs";
 import * as os from "os";

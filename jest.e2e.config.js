@@ -1,4 +1,4 @@
-/** `npm run test:terraform`: the real Terraform on synthesized stacks (slow; not in the unit suite). */
+/** `npm run test:e2e`: the app, `npm run plan` and the real Terraform as processes (slow; not in the unit suite). */
 const unit = require("./jest.config");
 
 module.exports = {
