@@ -17,3 +17,6 @@ export {
 } from "cdktf";
 export type { TerraformRemoteState } from "cdktf";
 export { Construct } from "constructs";
+
+/** The framework package by name, for what loads it in another process (the benchmark's floor). */
+export const FRAMEWORK_PACKAGE = "cdktf";

@@ -1,0 +1,257 @@
+/**
+ * `npm run bench [-- --runs N]`: how long the app's synth, `cdktf synth` and the unit suite take,
+ * as whole processes, for the example config and generated configs of 1, 10 and 50 pipelines.
+ *
+ * Each command runs once to warm up (transpile cache, jest cache, OS file cache), then N times
+ * (default and minimum 5) under `/usr/bin/time -v`. The table gives the median wall time; its ratio
+ * to the floor, node loading the framework alone (`node -e 'require("<FRAMEWORK_PACKAGE>")'`),
+ * measured in the same run; the highest peak RSS of the runs (for a process tree, that of its
+ * largest process); and the median CPU time (user + system), which other load on the machine
+ * inflates less than wall time. Results go to bench/results/.
+ * Missed targets are reported, not failed; a command that fails makes the exit code non-zero.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { FRAMEWORK_PACKAGE } from "../lib/cdktf";
+
+const ROOT = path.resolve(__dirname, "..");
+const MIN_RUNS = 5;
+const SIZES = [1, 10, 50];
+
+interface Run {
+  readonly wallSeconds: number;
+  /** User + system time of the process tree: less sensitive than wall time to other load on the machine. */
+  readonly cpuSeconds: number;
+  readonly peakRssMb: number;
+}
+
+interface Measurement {
+  readonly case: string;
+  /** Pipelines in the config; null where the config does not matter (floor, unit suite). */
+  readonly pipelines: number | null;
+  readonly command: string;
+  readonly runs: readonly Run[];
+  readonly medianWallSeconds: number;
+  readonly medianCpuSeconds: number;
+  readonly peakRssMb: number;
+}
+
+interface Command {
+  readonly argv: readonly string[];
+  readonly env?: Record<string, string>;
+}
+
+function parseRuns(args: readonly string[]): number {
+  const i = args.indexOf("--runs");
+  if (i === -1) return MIN_RUNS;
+  const runs = Number(args[i + 1]);
+  if (!Number.isInteger(runs) || runs < MIN_RUNS) {
+    console.error(`--runs: expected an integer of at least ${MIN_RUNS}, got ${args[i + 1] ?? "nothing"}`);
+    process.exit(2);
+  }
+  return runs;
+}
+
+/** The environment every command gets: ours, without anything that would change what the app or the CLI does. */
+function baseEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { CHECKPOINT_DISABLE: "1" };
+  for (const [name, value] of Object.entries(process.env)) {
+    // CDKTF_* variables are flags to the cdktf CLI and its app; PIPELINE_CONFIG picks the config.
+    if (!name.startsWith("CDKTF_") && name !== "PIPELINE_CONFIG") env[name] = value;
+  }
+  return env;
+}
+
+/** A measured command failed: the benchmark stops and exits non-zero. */
+class CommandFailed extends Error {}
+
+/** Runs the command once under `/usr/bin/time -v`. */
+function runOnce(command: Command): Run {
+  const start = process.hrtime.bigint();
+  const result = spawnSync("/usr/bin/time", ["-v", ...command.argv], {
+    cwd: ROOT,
+    env: { ...baseEnv(), ...command.env },
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const wallSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+  // /usr/bin/time -v reports last, after anything the command wrote to stderr.
+  const last = (pattern: RegExp) => [...(result.stderr ?? "").matchAll(pattern)].pop()?.[1];
+  const user = last(/User time \(seconds\): ([\d.]+)/g);
+  const system = last(/System time \(seconds\): ([\d.]+)/g);
+  const rss = last(/Maximum resident set size \(kbytes\): (\d+)/g);
+  if (result.error || result.status !== 0 || !user || !system || !rss) {
+    const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.replace(/\tCommand being timed:[^]*$/, "");
+    throw new CommandFailed(
+      `${command.argv.join(" ")} (exit ${result.status ?? result.error?.message})\n${output.trim().split("\n").slice(-60).join("\n")}`,
+    );
+  }
+  return { wallSeconds, cpuSeconds: Number(user) + Number(system), peakRssMb: Number(rss) / 1024 };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** One warm-up run, then `runs` measured runs. */
+function measure(name: string, pipelines: number | null, command: Command, runs: number, check?: () => void): Measurement {
+  process.stderr.write(`${name}${pipelines === null ? "" : ` (${pipelines} pipelines)`}: warm-up`);
+  runOnce(command);
+  check?.();
+  const measured: Run[] = [];
+  for (let i = 0; i < runs; i++) {
+    process.stderr.write(` ${i + 1}`);
+    measured.push(runOnce(command));
+  }
+  process.stderr.write("\n");
+  return {
+    case: name,
+    pipelines,
+    command: command.argv.join(" "),
+    runs: measured,
+    medianWallSeconds: median(measured.map((r) => r.wallSeconds)),
+    medianCpuSeconds: median(measured.map((r) => r.cpuSeconds)),
+    peakRssMb: Math.max(...measured.map((r) => r.peakRssMb)),
+  };
+}
+
+/** A valid config with `n` pipelines, on the example's project, accounts and region. */
+function generatedConfig(example: string, n: number): object {
+  const { $schema: _schema, ...rest } = JSON.parse(fs.readFileSync(example, "utf8"));
+  const pipelines = Array.from({ length: n }, (_, i) => {
+    const name = `svc-${String(i + 1).padStart(3, "0")}`;
+    return { name, repository: { name: `team/${name}`, create: true }, imageTag: "latest" };
+  });
+  return { ...rest, pipelines };
+}
+
+function expectStacks(outdir: string): () => void {
+  return () => {
+    for (const stack of ["source-account", "pipeline-account"]) {
+      const file = path.join(outdir, "stacks", stack, "cdk.tf.json");
+      if (!fs.existsSync(file)) throw new CommandFailed(`synth wrote no ${file}`);
+    }
+  };
+}
+
+/** Every measurement, in the order of the table; generated configs and outputs live in `tmp`. */
+function measureAll(runs: number, tmp: string, example: string): Measurement[] {
+  const node = process.execPath;
+  const app = (config: string, outdir: string): Command => ({
+    argv: [node, "-r", "./scripts/register.js", "main.ts"],
+    env: { PIPELINE_CONFIG: config, CDKTF_OUTDIR: outdir },
+  });
+  const cli = (config: string, outdir: string): Command => ({
+    argv: ["npx", "cdktf", "synth", "--output", outdir],
+    env: { PIPELINE_CONFIG: config },
+  });
+
+  const results: Measurement[] = [];
+  results.push(measure("floor", null, { argv: [node, "-e", `require(${JSON.stringify(FRAMEWORK_PACKAGE)})`] }, runs));
+  const exampleOut = path.join(tmp, "out-example");
+  results.push(measure("app synth (example)", pipelinesIn(example), app(example, exampleOut), runs, expectStacks(exampleOut)));
+  for (const n of SIZES) {
+    const config = path.join(tmp, `config-${n}.json`);
+    fs.writeFileSync(config, JSON.stringify(generatedConfig(example, n), null, 2));
+    const appOut = path.join(tmp, `out-app-${n}`);
+    const cliOut = path.join(tmp, `out-cli-${n}`);
+    results.push(measure("app synth", n, app(config, appOut), runs, expectStacks(appOut)));
+    results.push(measure("cdktf synth", n, cli(config, cliOut), runs, expectStacks(cliOut)));
+  }
+  results.push(measure("unit suite (jest)", null, { argv: ["npx", "jest"] }, runs));
+  return results;
+}
+
+function pipelinesIn(config: string): number {
+  return JSON.parse(fs.readFileSync(config, "utf8")).pipelines.length;
+}
+
+function main(): void {
+  const runs = parseRuns(process.argv.slice(2));
+  const example = path.join(ROOT, "config", "example.json");
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bench-"));
+  let results: Measurement[];
+  try {
+    results = measureAll(runs, tmp, example);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const floor = results[0].medianWallSeconds;
+  const find = (name: string, pipelines: number | null) => results.find((r) => r.case === name && r.pipelines === pipelines)!;
+  const exampleSynth = find("app synth (example)", pipelinesIn(example));
+  const app1 = find("app synth", 1);
+  const app50 = find("app synth", 50);
+  const unit = find("unit suite (jest)", null);
+  // Judged on wall time, as the targets are; the CPU-time ratio shows whether other load skewed it.
+  const ratio = (target: string, a: Measurement, b: Measurement, limit: number) => {
+    const wall = a.medianWallSeconds / b.medianWallSeconds;
+    const cpu = a.medianCpuSeconds / b.medianCpuSeconds;
+    const detail = `${wall.toFixed(2)}x (${a.medianWallSeconds.toFixed(2)} s vs ${b.medianWallSeconds.toFixed(2)} s); CPU time ${cpu.toFixed(2)}x`;
+    return { target, pass: wall <= limit, detail };
+  };
+  const targets = [
+    ratio("app synth of the example <= 1.5x floor", exampleSynth, results[0], 1.5),
+    ratio("app synth of 50 pipelines <= 2x 1 pipeline", app50, app1, 2),
+    {
+      target: "app peak RSS at 50 pipelines <= 150 MB",
+      pass: app50.peakRssMb <= 150,
+      detail: `${app50.peakRssMb.toFixed(0)} MB`,
+    },
+    {
+      target: "unit suite <= 5 s",
+      pass: unit.medianWallSeconds <= 5,
+      detail: `${unit.medianWallSeconds.toFixed(2)} s`,
+    },
+  ];
+
+  const header = ["case", "pipelines", "median wall (s)", "ratio to floor", "peak RSS (MB)", "median CPU (s)"];
+  const rows = results.map((r) => [
+    r.case,
+    r.pipelines === null ? "-" : String(r.pipelines),
+    r.medianWallSeconds.toFixed(2),
+    (r.medianWallSeconds / floor).toFixed(2),
+    r.peakRssMb.toFixed(0),
+    r.medianCpuSeconds.toFixed(2),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
+  console.log(`\nmedian of ${runs} runs after one warm-up; node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "unknown"})\n`);
+  const rule = `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`;
+  console.log([line(header), rule, ...rows.map(line)].join("\n"));
+  console.log("");
+  for (const t of targets) console.log(`${t.pass ? "PASS" : "MISS"}  ${t.target}: ${t.detail}`);
+
+  const timestamp = new Date().toISOString();
+  const report = {
+    timestamp,
+    runs,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    commit: spawnSync("git", ["rev-parse", "HEAD"], { cwd: ROOT, encoding: "utf8" }).stdout?.trim(),
+    floorSeconds: floor,
+    results: results.map((r) => ({ ...r, ratioToFloor: r.medianWallSeconds / floor })),
+    targets,
+  };
+  const dir = path.join(ROOT, "bench", "results");
+  fs.mkdirSync(dir, { recursive: true });
+  // No colons in the file name: they are not allowed everywhere.
+  const file = path.join(dir, `${timestamp.replace(/:/g, "-")}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  fs.copyFileSync(file, path.join(dir, "latest.json"));
+  console.log(`\nwrote ${path.relative(ROOT, file)} and bench/results/latest.json`);
+}
+
+try {
+  main();
+} catch (e) {
+  if (!(e instanceof CommandFailed)) throw e;
+  console.error(`\nFAILED: ${e.message}`);
+  process.exitCode = 1;
+}
