@@ -8,6 +8,8 @@ module.exports = {
   testMatch: ["<rootDir>/__tests__/**/*.test.ts"],
   // Process-level and real-Terraform checks run separately (jest.e2e.config.js): they take tens of seconds.
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/__tests__/e2e/"],
+  // CDKTF records a stack trace for every token, which jest source-maps: a third of the 50-pipeline
+  // test. Tests never print them (test-support/no-stack-trace.js).
+  moduleNameMapper: { "^\\./stack-trace$": "<rootDir>/test-support/no-stack-trace.js" },
   transform: { "^.+\\.ts$": ["@swc/jest", require("./scripts/swc-options")] },
-  setupFilesAfterEnv: ["<rootDir>/test-support/setup.ts"],
 };

@@ -13,7 +13,6 @@ export {
   S3Backend,
   TerraformOutput,
   TerraformStack,
-  Testing,
 } from "cdktf";
 export type { TerraformRemoteState } from "cdktf";
 export { Construct } from "constructs";

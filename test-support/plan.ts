@@ -2,7 +2,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT } from "./synth";
+import { ROOT } from "./config";
 
 export const PLAN_SCRIPT = "scripts/plan.ts";
 

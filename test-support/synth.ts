@@ -3,26 +3,12 @@
  * policy attribute to the `aws_iam_policy_document` it references, so a test checks the policy
  * that is really attached rather than a document that merely exists.
  */
-import * as fs from "fs";
-import * as path from "path";
-import type { Config, ConfigInput } from "../config/schema";
-import { parseConfig } from "../config/load";
-import { buildApp } from "../stacks/app";
 import * as os from "os";
+import * as path from "path";
+import type { Config } from "../config/schema";
+import { buildApp } from "../stacks/app";
+import { ROOT } from "./config";
 import { App, TerraformStack, type Construct } from "../lib/cdktf";
-
-export const ROOT = path.resolve(__dirname, "..");
-
-/** The example config as a file would give it, for tests to vary. */
-export function exampleInput(): ConfigInput {
-  return JSON.parse(fs.readFileSync(path.join(ROOT, "config", "example.json"), "utf8"));
-}
-
-export function config(change: (c: ConfigInput) => void = () => {}): Config {
-  const input = exampleInput();
-  change(input);
-  return parseConfig(input, "test config");
-}
 
 export interface PolicyStatement {
   sid: string;
@@ -100,8 +86,8 @@ export class Synth {
 export const PATHS = { outdir: path.join(ROOT, "cdktf.out"), projectRoot: ROOT };
 
 /**
- * A stack's Terraform JSON, as `Testing.synth` makes it but keeping the construct-path metadata
- * that the helpers above find blocks by.
+ * A stack's Terraform JSON, as CDKTF's `Testing.synth` makes it but keeping the construct-path
+ * metadata that the helpers above find blocks by.
  */
 function withoutMetadata(block: Block): Block {
   const { "//": _, ...rest } = block;

@@ -2,7 +2,7 @@ import Ajv from "ajv";
 import * as fs from "fs";
 import * as path from "path";
 import { configJsonSchema, SCHEMA_FILE } from "../../config/json-schema";
-import { exampleInput, ROOT } from "../../test-support/synth";
+import { exampleInput, ROOT } from "../../test-support/config";
 
 const committed = fs.readFileSync(path.join(ROOT, SCHEMA_FILE), "utf8");
 

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { ConfigError, loadConfig, parseConfig } from "../../config/load";
 import type { ConfigInput } from "../../config/schema";
-import { exampleInput, ROOT } from "../../test-support/synth";
+import { exampleInput, ROOT } from "../../test-support/config";
 
 /** GIVEN the example config changed by `change`, WHEN it is parsed, THEN these are the problems. */
 function problems(change: (c: ConfigInput & Record<string, unknown>) => void): readonly string[] {

@@ -6,7 +6,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { exampleInput, ROOT } from "../../test-support/synth";
+import { exampleInput, ROOT } from "../../test-support/config";
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "main-test-"));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));

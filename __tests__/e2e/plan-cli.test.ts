@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { EXIT_CODES } from "../../scripts/terraform/plan-summary";
 import { PLAN_SCRIPT, planFiles, runPlan, seed } from "../../test-support/plan";
-import { exampleInput, ROOT } from "../../test-support/synth";
+import { exampleInput, ROOT } from "../../test-support/config";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "plan-cli-"));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));

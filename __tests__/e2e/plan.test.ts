@@ -9,7 +9,8 @@ import * as path from "path";
 import * as naming from "../../lib/naming";
 import { PIPELINE_STACK, SOURCE_STACK } from "../../stacks/outputs";
 import { planFiles, runPlan, seed } from "../../test-support/plan";
-import { config as exampleConfig, ROOT, synthApp, type Synth } from "../../test-support/synth";
+import { config as exampleConfig, ROOT } from "../../test-support/config";
+import { synthApp, type Synth } from "../../test-support/synth";
 
 const config = exampleConfig();
 const synthesized = synthApp(config);

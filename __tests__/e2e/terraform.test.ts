@@ -12,7 +12,7 @@ import { resolveOutputs } from "../../scripts/terraform/fixtures";
 import { offlineStackDir, type StackDir } from "../../scripts/terraform/workspace";
 import { buildApp } from "../../stacks/app";
 import { PIPELINE_STACK, SOURCE_STACK } from "../../stacks/outputs";
-import { ROOT } from "../../test-support/synth";
+import { ROOT } from "../../test-support/config";
 import { pipelineWiringTest, sourceWiringTest } from "../../test-support/tftest";
 
 const config = loadConfig(path.join(ROOT, "config", "example.json"));

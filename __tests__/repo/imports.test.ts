@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT } from "../../test-support/synth";
+import { ROOT } from "../../test-support/config";
 
 function sources(dir = ROOT): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { exampleInput, ROOT } from "../../test-support/synth";
+import { exampleInput, ROOT } from "../../test-support/config";
 
 interface Step {
   name?: string;

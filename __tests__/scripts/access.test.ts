@@ -2,7 +2,7 @@ import type { AccessCase } from "../../scripts/access/cases";
 import { evaluate } from "../../scripts/access/simulate";
 import { buildWorld, resourcePolicyFor } from "../../scripts/access/world";
 import type { RenderedStack } from "../../scripts/terraform/render";
-import { config } from "../../test-support/synth";
+import { config } from "../../test-support/config";
 
 const A = "111111111111";
 const B = "222222222222";

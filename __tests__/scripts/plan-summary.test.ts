@@ -17,7 +17,8 @@ import {
   type StackResult,
 } from "../../scripts/terraform/plan-summary";
 import { PIPELINE_STACK, SOURCE_STACK, SOURCE_STATE } from "../../stacks/outputs";
-import { config, synthApp } from "../../test-support/synth";
+import { config } from "../../test-support/config";
+import { synthApp } from "../../test-support/synth";
 
 const SOURCE = { stack: SOURCE_STACK, state: SOURCE_STATE };
 let n = 0;

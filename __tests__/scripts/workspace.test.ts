@@ -9,7 +9,7 @@ import { loadConfig } from "../../config/load";
 import { offlineStackDir } from "../../scripts/terraform/workspace";
 import { buildApp } from "../../stacks/app";
 import { PIPELINE_STACK, SOURCE_STATE } from "../../stacks/outputs";
-import { ROOT } from "../../test-support/synth";
+import { ROOT } from "../../test-support/config";
 
 const config = loadConfig(path.join(ROOT, "config", "example.json"));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "workspace-"));

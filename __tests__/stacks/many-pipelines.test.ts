@@ -2,7 +2,8 @@
  * Many pipelines from one config: separate permissions at 50, and construct ids that follow the
  * pipeline's name, not its place in the list.
  */
-import { config, synthApp } from "../../test-support/synth";
+import { config } from "../../test-support/config";
+import { synthApp } from "../../test-support/synth";
 
 const remote = (output: string) => `\${data.terraform_remote_state.source-account-state.outputs.${output}}`;
 

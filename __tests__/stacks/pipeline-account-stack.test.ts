@@ -1,4 +1,5 @@
-import { config, synthApp } from "../../test-support/synth";
+import { config } from "../../test-support/config";
+import { synthApp } from "../../test-support/synth";
 
 const { source, pipeline } = synthApp(config());
 const STATE = "data.terraform_remote_state.source-account-state.outputs";

@@ -1,4 +1,5 @@
-import { config, synthApp } from "../../test-support/synth";
+import { config } from "../../test-support/config";
+import { synthApp } from "../../test-support/synth";
 
 const { source } = synthApp(config());
 
