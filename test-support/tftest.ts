@@ -30,8 +30,9 @@ function statementOf(out: Synth, type: string, path: string, sid: string, attrib
   return { doc, json: `${doc}.${rendered}`, statement: `one([for s in ${doc}.statement : s if s.sid == ${hcl(sid)}])` };
 }
 
+/** The statement's values for a condition variable; null (and so a failed assertion) when either is missing. */
 function conditionValues(statement: string, variable: string): string {
-  return `toset(one([for c in ${statement}.condition : c.values if c.variable == ${hcl(variable)}]))`;
+  return `try(toset(one([for c in ${statement}.condition : c.values if c.variable == ${hcl(variable)}])), null)`;
 }
 
 function set(values: readonly string[]): string {
