@@ -6,8 +6,8 @@
  * Each field carries one "expected" text. It is both the error message when the value is wrong
  * and the description an editor shows, so the two cannot drift apart.
  *
- * Valibot rather than zod: the same model (schema → types, JSON Schema export) at a tenth of the
- * load time, which counts on every synth (see bench/).
+ * Valibot rather than zod: the same model (schema → types, JSON Schema export) at a sixth of the
+ * load time (about 10 ms against 60 ms here), which every synth pays.
  */
 import * as v from "valibot";
 import { artifactPrefix, ARTIFACT_PREFIX_LENGTH, pipelineName } from "../lib/naming";
