@@ -186,9 +186,12 @@ export type BackendConfig = Config["backend"];
 export type DeployConfig = PipelineConfig["deploy"];
 export type EcsDeployConfig = Extract<DeployConfig, { type: "ecs" }>;
 
-/** `imageTag` "" or "*": the trigger fires on any tag, and the action reads ECR's default tag. */
-export function anyTag(imageTag: string): boolean {
-  return imageTag === "" || imageTag === "*";
+/**
+ * The pipeline's tag, or undefined for `imageTag` "" or "*": then the trigger fires on any tag,
+ * and the action reads ECR's default tag.
+ */
+export function specificTag(p: Pick<PipelineConfig, "imageTag">): string | undefined {
+  return p.imageTag === "" || p.imageTag === "*" ? undefined : p.imageTag;
 }
 
 /** A problem no single field shows: a relation between fields. */

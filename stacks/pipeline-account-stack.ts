@@ -1,4 +1,4 @@
-import { anyTag, type Config, type EcsDeployConfig, type PipelineConfig } from "../config/schema";
+import { type Config, type EcsDeployConfig, type PipelineConfig, specificTag } from "../config/schema";
 import { ArtifactStore } from "../constructs/artifact-store";
 import { EcsDeployment } from "../constructs/ecs-deploy";
 import { APPROVAL_STAGES, Pipeline } from "../constructs/pipeline";
@@ -90,7 +90,7 @@ export class PipelineAccountStack extends TerraformStack {
         artifactKeyArn: store.key.arn,
         sourceAccessRoleArn,
         repositoryName: fromSource(sourceOutputs.repositoryName(p.name)),
-        imageTag: anyTag(p.imageTag) ? undefined : p.imageTag,
+        imageTag: specificTag(p),
         laterStages: deployment?.stages ?? APPROVAL_STAGES,
         dependsOn: [serviceRole.policy, store.bucketPolicy, ...(deployment ? [deployment.project] : [])],
       });
@@ -102,7 +102,7 @@ export class PipelineAccountStack extends TerraformStack {
           pipelineAccountId: target,
           sourceAccountId: source,
           repositoryName: p.repository.name,
-          imageTag: anyTag(p.imageTag) ? undefined : p.imageTag,
+          imageTag: specificTag(p),
           pipelineArn: pipeline.pipeline.arn,
         });
       }

@@ -1,4 +1,4 @@
-import { anyTag, type Config } from "../config/schema";
+import { type Config, specificTag } from "../config/schema";
 import { PushForwarding } from "../constructs/push-events";
 import { SourceAccessRole } from "../constructs/source-access-role";
 import { SourceRepository } from "../constructs/source-repository";
@@ -74,7 +74,7 @@ export class SourceAccountStack extends TerraformStack {
           id: p.name,
           ruleName: naming.pushRuleName({ project, name: p.name }),
           repositoryName: p.repository.name,
-          imageTag: anyTag(p.imageTag) ? undefined : p.imageTag,
+          imageTag: specificTag(p),
         })),
       });
     }
