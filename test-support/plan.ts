@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "./config";
 
-export const PLAN_SCRIPT = "scripts/plan.ts";
+export const PLAN_SCRIPT = "commands/plan.ts";
 
 /** Runs the plan script as `npm run plan -- <args>` does, with the example config unless `env` says otherwise. */
 export function runPlan(args: readonly string[], env: Record<string, string> = {}) {

@@ -4,8 +4,8 @@
  */
 import type { Config } from "../config/schema";
 import * as naming from "../lib/naming";
-import { hcl, overrideRemoteState, overrideResources } from "../scripts/terraform/fixtures";
-import type { StackDir } from "../scripts/terraform/workspace";
+import { hcl, overrideRemoteState, overrideResources } from "../terraform/fixtures";
+import type { StackDir } from "../terraform/workspace";
 import { SOURCE_STATE, sourceOutputs } from "../stacks/outputs";
 import { Synth } from "./synth";
 

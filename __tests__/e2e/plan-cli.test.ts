@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { EXIT_CODES } from "../../scripts/terraform/plan-summary";
+import { EXIT_CODES } from "../../terraform/plan-summary";
 import { PLAN_SCRIPT, planFiles, runPlan, seed } from "../../test-support/plan";
 import { exampleInput, ROOT } from "../../test-support/config";
 

@@ -4,8 +4,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { Config } from "../../config/schema";
-import { PIPELINE_STACK, SOURCE_STACK } from "../../stacks/outputs";
+import type { Config } from "../config/schema";
+import { PIPELINE_STACK, SOURCE_STACK } from "../stacks/outputs";
 import { ACCOUNT_BINDING_ARGUMENTS, OFFLINE_PROVIDER, type AwsContext, type StackJson } from "./fixtures";
 
 export interface StackDir {

@@ -15,7 +15,7 @@ import {
   type PlanJson,
   type ResourceChange,
   type StackResult,
-} from "../../scripts/terraform/plan-summary";
+} from "../../terraform/plan-summary";
 import { PIPELINE_STACK, SOURCE_STACK, SOURCE_STATE } from "../../stacks/outputs";
 import { config } from "../../test-support/config";
 import { synthApp } from "../../test-support/synth";

@@ -6,9 +6,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { Config } from "../../config/schema";
-import { buildApp } from "../../stacks/app";
-import { PIPELINE_STACK, SOURCE_STACK, SOURCE_STATE } from "../../stacks/outputs";
+import type { Config } from "../config/schema";
+import { buildApp } from "../stacks/app";
+import { PIPELINE_STACK, SOURCE_STACK, SOURCE_STATE } from "../stacks/outputs";
 import { terraformAsync, terraformEnv, type TerraformResult } from "./cli";
 import { overrideRemoteState, overrideResources, resolveOutputs } from "./fixtures";
 import { offlineStackDir, type StackDir } from "./workspace";

@@ -10,8 +10,8 @@ import { ConfigError, loadConfig } from "../config/load";
 import type { Config } from "../config/schema";
 import { buildApp } from "../stacks/app";
 import { SOURCE_STACK, SOURCE_STATE } from "../stacks/outputs";
-import { terraformAsync, terraformEnv } from "./terraform/cli";
-import { resolveOutputs, stubState, type StackJson } from "./terraform/fixtures";
+import { terraformAsync, terraformEnv } from "../terraform/cli";
+import { resolveOutputs, stubState, type StackJson } from "../terraform/fixtures";
 import {
   EXIT,
   EXIT_CODES,
@@ -24,8 +24,8 @@ import {
   terraformErrors,
   type PlanJson,
   type StackResult,
-} from "./terraform/plan-summary";
-import { DEPLOY_ORDER, offlineStackDir, stackContext } from "./terraform/workspace";
+} from "../terraform/plan-summary";
+import { DEPLOY_ORDER, offlineStackDir, stackContext } from "../terraform/workspace";
 
 const ROOT = path.resolve(__dirname, "..");
 

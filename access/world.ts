@@ -2,8 +2,8 @@
  * The policies of both accounts as the AWS provider rendered them, indexed the way AWS evaluates
  * a request: the caller's identity policies, and the policy of the resource it calls.
  */
-import type { Config } from "../../config/schema";
-import * as naming from "../../lib/naming";
+import type { Config } from "../config/schema";
+import * as naming from "../lib/naming";
 import type { RenderedResource, RenderedStack } from "../terraform/render";
 
 export type PolicyDocument = { Version: string; Statement: unknown[] };

@@ -9,10 +9,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigError, loadConfig } from "../config/load";
-import { accessCases } from "./access/cases";
-import { evaluate, markdownTable, textTable } from "./access/simulate";
-import { buildWorld } from "./access/world";
-import { renderStacks } from "./terraform/render";
+import { accessCases } from "../access/cases";
+import { evaluate, markdownTable, textTable } from "../access/simulate";
+import { buildWorld } from "../access/world";
+import { renderStacks } from "../terraform/render";
 
 const ROOT = path.join(__dirname, "..");
 const README = path.join(ROOT, "README.md");

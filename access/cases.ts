@@ -3,9 +3,9 @@
  * outcome AWS must give. Principals and resources are named from the config; the policies that
  * decide come from the rendered stacks (see world.ts), never from here.
  */
-import type { Config, PipelineConfig } from "../../config/schema";
-import * as naming from "../../lib/naming";
-import { ECR_PULL } from "../../lib/perms";
+import type { Config, PipelineConfig } from "../config/schema";
+import * as naming from "../lib/naming";
+import { ECR_PULL } from "../lib/perms";
 import type { PolicyDocument, World } from "./world";
 
 export type Expectation = "allowed" | "denied";

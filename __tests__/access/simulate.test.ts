@@ -1,7 +1,7 @@
-import type { AccessCase } from "../../scripts/access/cases";
-import { evaluate } from "../../scripts/access/simulate";
-import { buildWorld, resourcePolicyFor } from "../../scripts/access/world";
-import type { RenderedStack } from "../../scripts/terraform/render";
+import type { AccessCase } from "../../access/cases";
+import { evaluate } from "../../access/simulate";
+import { buildWorld, resourcePolicyFor } from "../../access/world";
+import type { RenderedStack } from "../../terraform/render";
 import { config } from "../../test-support/config";
 
 const A = "111111111111";

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadConfig } from "../../config/load";
-import { offlineStackDir } from "../../scripts/terraform/workspace";
+import { offlineStackDir } from "../../terraform/workspace";
 import { buildApp } from "../../stacks/app";
 import { PIPELINE_STACK, SOURCE_STATE } from "../../stacks/outputs";
 import { ROOT } from "../../test-support/config";
