@@ -44,6 +44,17 @@ const account = (which: string) =>
     assumeRoleArn: v.optional(roleArn),
   });
 
+// The key names the account's stack (pipeline-account-<key>) and its state file.
+const ACCOUNT_KEY_EXPECTED = "1 to 16 lowercase letters, digits and hyphens (the short name of a pipeline account)";
+const accountKey = text(ACCOUNT_KEY_EXPECTED, /^[a-z0-9-]{1,16}$/);
+
+const pipelineAccountsExpected =
+  'a map from a short name (1 to 16 lowercase letters, digits and hyphens) to a pipeline account: { "accountId", "profile"?, "assumeRoleArn"? }';
+const pipelineAccountsMap = v.pipe(
+  v.record(accountKey, account("pipeline account"), pipelineAccountsExpected),
+  v.description(pipelineAccountsExpected),
+);
+
 // The project name prefixes every pipeline name, and CodePipeline keys a pipeline's artifacts by
 // the first 20 characters of its name: a project of at most 12 leaves at least 7 characters of
 // the pipeline's own name in that key. Lowercase, because it also starts the bucket's name.
@@ -112,8 +123,14 @@ const deploy = v.optional(
   { type: "approval" },
 );
 
-const pipeline = object("an object with name, repository and optionally imageTag, trigger and deploy", {
+const pipeline = object("an object with name, repository and optionally account, imageTag, trigger and deploy", {
   name: pipelineNameField,
+  account: v.optional(
+    v.pipe(
+      v.string("the short name of the pipeline account it runs in: a key of pipelineAccounts"),
+      v.description("the short name of the pipeline account it runs in: a key of pipelineAccounts (only with pipelineAccounts)"),
+    ),
+  ),
   repository,
   imageTag: v.optional(imageTag, "latest"),
   trigger: v.optional(trigger, "push"),
@@ -163,7 +180,8 @@ export const ConfigSchema = object(CONFIG_EXPECTED, {
   project,
   region,
   sourceAccount: account("source account, which owns the ECR repositories"),
-  pipelineAccount: account("pipeline account, which runs CodePipeline"),
+  pipelineAccount: v.optional(account("pipeline account, which runs CodePipeline (or pipelineAccounts, for several)")),
+  pipelineAccounts: v.optional(pipelineAccountsMap),
   pipelines: v.pipe(
     v.array(pipeline, pipelinesExpected),
     v.minLength(1, pipelinesExpected),
@@ -182,6 +200,7 @@ export type ConfigInput = v.InferInput<typeof ConfigSchema>;
 export type Config = v.InferOutput<typeof ConfigSchema>;
 export type PipelineConfig = Config["pipelines"][number];
 export type AccountConfig = Config["sourceAccount"];
+export type PipelineAccountsConfig = NonNullable<Config["pipelineAccounts"]>;
 export type BackendConfig = Config["backend"];
 export type DeployConfig = PipelineConfig["deploy"];
 export type EcsDeployConfig = Extract<DeployConfig, { type: "ecs" }>;
@@ -200,18 +219,101 @@ export interface RelationProblem {
   readonly expected: string;
 }
 
+type Path = (string | number)[];
+
+/** Every account the config names, with where it names it. */
+function namedAccounts(config: Config): { path: Path; account: AccountConfig }[] {
+  return [
+    { path: ["sourceAccount"], account: config.sourceAccount },
+    ...(config.pipelineAccount ? [{ path: ["pipelineAccount"], account: config.pipelineAccount }] : []),
+    ...Object.entries(config.pipelineAccounts ?? {}).map(([key, account]) => ({ path: ["pipelineAccounts", key], account })),
+  ];
+}
+
+function formatPath(path: readonly (string | number)[]): string {
+  return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
+}
+
+/** Which pipeline account a pipeline runs in, as the config names it; undefined if it names none that exists. */
+export function accountKeyOf(config: Config, p: PipelineConfig): string | undefined {
+  if (config.pipelineAccount) return SINGLE_ACCOUNT;
+  return p.account !== undefined && Object.hasOwn(config.pipelineAccounts ?? {}, p.account) ? p.account : undefined;
+}
+
+/** The key `accountKeyOf` gives every pipeline of a config with one `pipelineAccount`. */
+export const SINGLE_ACCOUNT = "";
+
 /**
  * Checks across fields, which a schema cannot express: run on a config that passed the schema.
  * Each problem points at the later of two clashing fields.
  */
 export function relationProblems(config: Config): RelationProblem[] {
   const problems: RelationProblem[] = [];
-  if (config.sourceAccount.accountId === config.pipelineAccount.accountId) {
+  const accounts = config.pipelineAccounts;
+  if (config.pipelineAccount && accounts) {
     problems.push({
-      path: ["pipelineAccount", "accountId"],
-      expected: "an account id different from sourceAccount.accountId (the two stacks are for two accounts)",
+      path: ["pipelineAccounts"],
+      expected: "either pipelineAccount (one pipeline account) or pipelineAccounts (several), not both",
     });
+    return problems;
   }
+  if (!config.pipelineAccount && !accounts) {
+    problems.push({
+      path: ["pipelineAccount"],
+      expected: 'an object with accountId and optionally profile or assumeRoleArn (or "pipelineAccounts", a map of several)',
+    });
+    return problems;
+  }
+  const keys = Object.keys(accounts ?? {});
+  if (accounts && keys.length === 0) {
+    problems.push({ path: ["pipelineAccounts"], expected: "at least one pipeline account" });
+    return problems;
+  }
+
+  // Two stacks for one account would fight over its key alias, bucket and role names.
+  const named = namedAccounts(config);
+  const firstAccount = new Map<string, Path>();
+  for (const { path, account } of named) {
+    const before = firstAccount.get(account.accountId);
+    if (before) {
+      problems.push({
+        path: [...path, "accountId"],
+        expected: `an account id different from ${formatPath([...before, "accountId"])} (each account has its own stack)`,
+      });
+    } else {
+      firstAccount.set(account.accountId, path);
+    }
+    const roleAccount = account.assumeRoleArn?.split(":")[4];
+    if (roleAccount !== undefined && roleAccount !== account.accountId) {
+      problems.push({
+        path: [...path, "assumeRoleArn"],
+        expected: `a role in account ${account.accountId}, the account it is given for (with a role in ${roleAccount}, Terraform would work in the wrong account)`,
+      });
+    }
+  }
+
+  config.pipelines.forEach((p, i) => {
+    if (config.pipelineAccount && p.account !== undefined) {
+      problems.push({
+        path: ["pipelines", i, "account"],
+        expected: "no account: with a single pipelineAccount every pipeline runs there (account is for pipelineAccounts)",
+      });
+    } else if (accounts && accountKeyOf(config, p) === undefined) {
+      problems.push({
+        path: ["pipelines", i, "account"],
+        expected: `the short name of the pipeline account it runs in, one of: ${keys.join(", ")}`,
+      });
+    }
+  });
+  for (const key of keys) {
+    if (!config.pipelines.some((p) => p.account === key)) {
+      problems.push({
+        path: ["pipelineAccounts", key],
+        expected: `a pipeline account that at least one pipeline runs in (set a pipeline's "account" to "${key}", or remove it)`,
+      });
+    }
+  }
+
   const firstWith = <K>(key: (p: PipelineConfig) => K) => {
     const seen = new Map<K, number>();
     return (p: PipelineConfig, i: number): number | undefined => {
@@ -222,6 +324,7 @@ export function relationProblems(config: Config): RelationProblem[] {
     };
   };
   const sameName = firstWith((p) => p.name);
+  const sameRepositoryAndAccount = firstWith((p) => `${accountKeyOf(config, p)}\n${p.repository.name}`);
   const sameRepository = firstWith((p) => p.repository.name);
   const samePrefix = firstWith((p) => artifactPrefix({ project: config.project, name: p.name }));
   config.pipelines.forEach((p, i) => {
@@ -240,11 +343,19 @@ export function relationProblems(config: Config): RelationProblem[] {
         expected: `a name whose pipeline name "${full}" differs from that of pipelines[${prefixTwin}] in the first ${ARTIFACT_PREFIX_LENGTH} characters (CodePipeline files artifacts under them, and each pipeline may read only its own)`,
       });
     }
-    const repositoryTwin = sameRepository(p, i);
+    const repositoryTwin = sameRepositoryAndAccount(p, i);
+    const firstUser = sameRepository(p, i);
     if (repositoryTwin !== undefined) {
       problems.push({
         path: ["pipelines", i, "repository", "name"],
-        expected: `a repository no other pipeline uses (pipelines[${repositoryTwin}] uses it; a repository has one policy, managed once)`,
+        expected: config.pipelineAccount
+          ? `a repository no other pipeline uses (pipelines[${repositoryTwin}] uses it; a repository has one policy, managed once)`
+          : `a repository no other pipeline of account "${p.account}" uses (pipelines[${repositoryTwin}] uses it there; one pipeline per repository per account)`,
+      });
+    } else if (firstUser !== undefined && config.pipelines[firstUser].repository.create !== p.repository.create) {
+      problems.push({
+        path: ["pipelines", i, "repository", "create"],
+        expected: `${config.pipelines[firstUser].repository.create}, as pipelines[${firstUser}], which uses the same repository (it is created, or adopted, once)`,
       });
     }
   });

@@ -84,6 +84,8 @@ export class EcsDeployment extends Construct {
 
     const trust = policyDocument(this, "trust-policy", [
       {
+        // aws:SourceAccount: CodeBuild documents that it sends the key when it assumes a project's
+        // service role ("Cross-service confused deputy prevention", CodeBuild User Guide).
         sid: "CodeBuildAssumes",
         actions: STS_ASSUME_ROLE,
         principals: [servicePrincipal("codebuild.amazonaws.com")],

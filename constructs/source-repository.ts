@@ -15,11 +15,14 @@ export interface SourceRepositoryProps {
   readonly create: boolean;
   readonly region: string;
   readonly sourceAccountId: string;
-  /** The account whose principals may pull images (with their own IAM permission to do so). */
-  readonly pipelineAccountId: string;
+  /**
+   * The accounts whose principals may pull images (with their own IAM permission to do so): those
+   * whose pipelines use this repository, and no other.
+   */
+  readonly pipelineAccountIds: readonly string[];
 }
 
-/** An ECR repository in the source account and its policy, which lets the pipeline account pull. */
+/** An ECR repository in the source account and its policy, which lets the pipeline accounts pull. */
 export class SourceRepository extends Construct {
   readonly repositoryName: string;
   readonly repositoryArn: string;
@@ -49,11 +52,11 @@ export class SourceRepository extends Construct {
 
     const policy = policyDocument(this, "policy-document", [
       {
-        // Whatever runs the image in the pipeline account (an ECS task execution role, say) pulls
+        // Whatever runs the image in a pipeline account (an ECS task execution role, say) pulls
         // it from here; that principal also needs the same actions in its own IAM policy.
         sid: "PipelineAccountPull",
         actions: ECR_PULL,
-        principals: [accountPrincipal(props.pipelineAccountId)],
+        principals: [accountPrincipal(...props.pipelineAccountIds)],
       },
     ]);
     new EcrRepositoryPolicy(this, "policy", {

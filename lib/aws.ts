@@ -4,6 +4,7 @@
  * import of that index anywhere in the repository.
  */
 export { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+export { CloudwatchEventBus } from "@cdktf/provider-aws/lib/cloudwatch-event-bus";
 export { CloudwatchEventBusPolicy } from "@cdktf/provider-aws/lib/cloudwatch-event-bus-policy";
 export { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 export { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";

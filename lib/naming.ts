@@ -95,8 +95,16 @@ export function startPipelineRoleName(p: PipelineRef): string {
   return `${p.project}-${p.name}-start-pipeline`;
 }
 
-export function defaultEventBusArn(region: string, accountId: string): string {
-  return `arn:${PARTITION}:events:${region}:${accountId}:event-bus/default`;
+/**
+ * The event bus of this project's own in each pipeline account that receives the forwarded
+ * pushes: the account's default bus, its policy and its rules are left to their owners.
+ */
+export function pushEventBusName(project: string): string {
+  return `${project}-image-pushes`;
+}
+
+export function eventBusArn(region: string, accountId: string, busName: string): string {
+  return `arn:${PARTITION}:events:${region}:${accountId}:event-bus/${busName}`;
 }
 
 /** The CodeBuild project that turns the source artifact into imagedefinitions.json, and its role. */
@@ -127,4 +135,16 @@ export function ecsTasksArnPattern(region: string, accountId: string, cluster: s
 
 export function ecsTaskDefinitionsArnPattern(region: string, accountId: string): string {
   return `arn:${PARTITION}:ecs:${region}:${accountId}:task-definition/*`;
+}
+
+/** The stack of the source account, deployed first. */
+export const SOURCE_STACK = "source-account";
+
+/**
+ * The stack of a pipeline account: `pipeline-account` for a config with one `pipelineAccount`
+ * (key ""), `pipeline-account-<key>` for each of `pipelineAccounts`. Its state file is named
+ * after it.
+ */
+export function pipelineStackName(accountKey: string): string {
+  return accountKey === "" ? "pipeline-account" : `pipeline-account-${accountKey}`;
 }

@@ -13,6 +13,19 @@ export const ECR_PULL = [
   "ecr:GetDownloadUrlForLayer",
 ] as const;
 
+/**
+ * What the ECR source action does with the artifact store: it writes imageDetail.json and reads
+ * nothing back (the later stages read it, as the pipeline's own roles).
+ */
+export const ARTIFACT_OBJECT_WRITE = ["s3:PutObject"] as const;
+
+/**
+ * What S3 asks of KMS, as the uploader, to store an object encrypted with a KMS key: a data key.
+ * "To upload an object encrypted with an AWS KMS key, you need kms:GenerateDataKey permissions on
+ * the key" (Amazon S3 User Guide, "Using server-side encryption with AWS KMS keys (SSE-KMS)").
+ */
+export const KMS_ENCRYPT_FOR_S3 = ["kms:GenerateDataKey"] as const;
+
 /** Reading and writing pipeline artifacts (objects only: nothing lists, deletes or reconfigures the bucket). */
 export const ARTIFACT_OBJECTS_READ_WRITE = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"] as const;
 

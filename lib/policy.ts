@@ -72,3 +72,12 @@ export function principalArnIs(roleArns: readonly string[]): Condition {
 export function sourceAccountIs(accountId: string): Condition {
   return { test: "StringEquals", variable: "aws:SourceAccount", values: [accountId] };
 }
+
+/**
+ * KMS used by S3 on the caller's behalf, in this region: S3 calls KMS for SSE-KMS with
+ * `kms:ViaService` = `s3.<region>.amazonaws.com` (AWS KMS Developer Guide, "kms:ViaService", which
+ * lists S3). The key is left to the resource and to the key's own policy.
+ */
+export function throughS3(region: string): Condition {
+  return { test: "StringEquals", variable: "kms:ViaService", values: [`s3.${region}.amazonaws.com`] };
+}

@@ -93,13 +93,13 @@ describe("bad input gives one clear line per problem: field, value given, what i
 
   it("names an unknown field and lists the known ones", () => {
     expect(problems((c) => (c.pipelines[0] = { ...c.pipelines[0], imagetag: "v1" } as never))).toEqual([
-      'pipelines[0]: unknown field "imagetag"; expected only: name, repository, imageTag, trigger, deploy',
+      'pipelines[0]: unknown field "imagetag"; expected only: name, account, repository, imageTag, trigger, deploy',
     ]);
   });
 
   it("names an unknown top-level field", () => {
     expect(problems((c) => (c.regions = "eu-west-1"))).toEqual([
-      '(top level): unknown field "regions"; expected only: $schema, project, region, sourceAccount, pipelineAccount, pipelines, backend, preventDestroy',
+      '(top level): unknown field "regions"; expected only: $schema, project, region, sourceAccount, pipelineAccount, pipelineAccounts, pipelines, backend, preventDestroy',
     ]);
   });
 
@@ -114,8 +114,8 @@ describe("bad input gives one clear line per problem: field, value given, what i
   });
 
   it("rejects the same account for both stacks", () => {
-    expect(problems((c) => (c.pipelineAccount.accountId = c.sourceAccount.accountId))).toEqual([
-      'pipelineAccount.accountId: got "111111111111"; expected an account id different from sourceAccount.accountId (the two stacks are for two accounts)',
+    expect(problems((c) => (c.pipelineAccount = { accountId: c.sourceAccount.accountId }))).toEqual([
+      'pipelineAccount.accountId: got "111111111111"; expected an account id different from sourceAccount.accountId (each account has its own stack)',
     ]);
   });
 
@@ -126,7 +126,7 @@ describe("bad input gives one clear line per problem: field, value given, what i
   });
 
   it("rejects a malformed role ARN", () => {
-    expect(problems((c) => (c.pipelineAccount.assumeRoleArn = "deployer"))).toEqual([
+    expect(problems((c) => (c.pipelineAccount!.assumeRoleArn = "deployer"))).toEqual([
       'pipelineAccount.assumeRoleArn: got "deployer"; expected an IAM role ARN, e.g. "arn:aws:iam::222222222222:role/deployer"',
     ]);
   });

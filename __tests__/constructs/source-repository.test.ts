@@ -6,7 +6,7 @@ const props: SourceRepositoryProps = {
   create: true,
   region: "eu-west-1",
   sourceAccountId: "111111111111",
-  pipelineAccountId: "222222222222",
+  pipelineAccountIds: ["222222222222"],
 };
 
 function synth(p: SourceRepositoryProps) {

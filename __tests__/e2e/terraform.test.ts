@@ -3,6 +3,7 @@
  * init, validate, plan (source-account), and a mock apply of both stacks asserting the
  * cross-account wiring. Run by `npm run test:e2e` (part of `npm test`).
  */
+import { pipelineAccounts } from "../../config/accounts";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -43,7 +44,7 @@ beforeAll(async () => {
   source = offlineStackDir(config, outdir, SOURCE_STACK, work, { allowDestroy: true });
   pipeline = offlineStackDir(config, outdir, PIPELINE_STACK, work, { allowDestroy: true });
   writeTest(source, sourceWiringTest(config, source));
-  writeTest(pipeline, pipelineWiringTest(config, pipeline, resolveOutputs(source.json, source.context)));
+  writeTest(pipeline, pipelineWiringTest(config, pipelineAccounts(config)[0], pipeline, resolveOutputs(source.json, source.context)));
   const inits = await Promise.all([source, pipeline].map((s) => terraformAsync(["init", "-input=false"], s.dir, env)));
   inits.forEach(expectSuccess);
   validate = Promise.all([source, pipeline].map((s) => terraformAsync(["validate"], s.dir, env)));
