@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as v from "valibot";
-import { type Config, CONFIG_EXPECTED, ConfigSchema, relationProblems } from "./schema";
+import { type Config, CONFIG_EXPECTED, ConfigSchema, PIPELINE_ACCOUNTS_EXPECTED, relationProblems } from "./schema";
 
 export class ConfigError extends Error {
   constructor(
@@ -19,7 +19,8 @@ export class ConfigError extends Error {
 export function loadConfig(file: string): Config {
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    // Editors on Windows may start a UTF-8 file with a byte-order mark, which JSON.parse rejects.
+    text = fs.readFileSync(file, "utf8").replace(/^\uFEFF/, "");
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (e as Error).message;
     throw new ConfigError(file, [`${reason}; expected a JSON config file (see config/example.json)`]);
@@ -34,8 +35,12 @@ export function loadConfig(file: string): Config {
 }
 
 export function parseConfig(raw: unknown, source: string): Config {
-  // Valibot's object schemas accept arrays; a config that is a list is simply not a config.
+  // Valibot's object and record schemas accept arrays; a config that is a list is simply not a
+  // config, and a list of pipeline accounts has no short names.
   if (Array.isArray(raw)) throw new ConfigError(source, [problem([], raw, CONFIG_EXPECTED)]);
+  if (Array.isArray((raw as { pipelineAccounts?: unknown } | null)?.pipelineAccounts)) {
+    throw new ConfigError(source, [problem(["pipelineAccounts"], raw, PIPELINE_ACCOUNTS_EXPECTED)]);
+  }
   const result = v.safeParse(ConfigSchema, raw, { abortEarly: false });
   if (!result.success) {
     throw new ConfigError(source, result.issues.map((issue) => describeIssue(issue, raw)));
@@ -54,6 +59,11 @@ type Path = readonly (string | number)[];
 
 function describeIssue(issue: v.BaseIssue<unknown>, raw: unknown): string {
   const path: Path = (issue.path ?? []).map((item) => item.key as string | number);
+  // A map's key that breaks its rule: the problem is the key, not the value under it.
+  const last = issue.path?.[issue.path.length - 1] as { origin?: string; key?: unknown } | undefined;
+  if (last?.origin === "key" && issue.input === last.key && issue.type !== "strict_object") {
+    return `${formatPath(path)}: got the key ${JSON.stringify(path[path.length - 1])}; expected ${issue.message}`;
+  }
   if (issue.type === "strict_object" && issue.expected === "never") {
     const parent = path.slice(0, -1);
     const allowed = fieldsOf(schemaAt(parent, raw));

@@ -48,11 +48,11 @@ const account = (which: string) =>
 const ACCOUNT_KEY_EXPECTED = "1 to 16 lowercase letters, digits and hyphens (the short name of a pipeline account)";
 const accountKey = text(ACCOUNT_KEY_EXPECTED, /^[a-z0-9-]{1,16}$/);
 
-const pipelineAccountsExpected =
+export const PIPELINE_ACCOUNTS_EXPECTED =
   'a map from a short name (1 to 16 lowercase letters, digits and hyphens) to a pipeline account: { "accountId", "profile"?, "assumeRoleArn"? }';
 const pipelineAccountsMap = v.pipe(
-  v.record(accountKey, account("pipeline account"), pipelineAccountsExpected),
-  v.description(pipelineAccountsExpected),
+  v.record(accountKey, account("pipeline account"), PIPELINE_ACCOUNTS_EXPECTED),
+  v.description(PIPELINE_ACCOUNTS_EXPECTED),
 );
 
 // The project name prefixes every pipeline name, and CodePipeline keys a pipeline's artifacts by
