@@ -160,14 +160,17 @@ function accountCases(config: Config, world: World, account: PipelineAccount): A
   const ecs = pipelines.find((x) => x.deploy.type === "ecs");
   if (ecs && ecs.deploy.type === "ecs") {
     const { cluster, service, executionRoleName, grantExecutionRolePull } = ecs.deploy;
-    const executionRole = naming.roleArn(B, executionRoleName);
+    const executionRole = naming.namedRoleArn(B, executionRoleName);
     const passTo = (passedTo: string) => ({ "iam:PassedToService": passedTo });
+    const taskDefinition = `arn:aws:ecs:${region}:${B}:task-definition/${service}:7`;
     cases.push(
       { row: "+", who: `${ecs.name} service role (${L})`, principal: t.serviceRole(ecs), action: "codebuild:StartBuild", on: `${ecs.name} imagedefinitions project (${L})`, resource: naming.codebuildProjectArn(region, B, naming.imageDefinitionsProjectName({ project: config.project, name: ecs.name })), expect: "allowed" },
       { row: "+", who: `${ecs.name} service role (${L})`, principal: t.serviceRole(ecs), action: "ecs:UpdateService", on: `ECS service ${cluster}/${service} (${L})`, resource: naming.ecsServiceArn(region, B, cluster, service), expect: "allowed" },
       { row: "+", who: `${ecs.name} service role (${L})`, principal: t.serviceRole(ecs), action: "iam:PassRole", on: "the task execution role, to ECS tasks", resource: executionRole, expect: "allowed", context: passTo("ecs-tasks.amazonaws.com") },
       { row: "+", who: `${ecs.name} CodeBuild role (${L})`, principal: t.codebuild(ecs), action: "s3:PutObject", on: `${ecs.name} artifacts (${L}), TLS + SSE-KMS`, resource: t.artifact(ecs), expect: "allowed", context: t.upload },
       { row: "+", who: `${ecs.name} CodeBuild role (${L})`, principal: t.codebuild(ecs), action: "kms:GenerateDataKey", on: `artifact key (${L})`, resource: key, expect: "allowed", context: t.viaS3(B) },
+      { row: "+", who: `${ecs.name} service role (${L})`, principal: t.serviceRole(ecs), action: "ecs:TagResource", on: "the task definition it registers", resource: taskDefinition, expect: "allowed", context: { "ecs:CreateAction": "RegisterTaskDefinition" } },
+      { row: "never", who: `${ecs.name} service role (${L})`, principal: t.serviceRole(ecs), action: "ecs:TagResource", on: "an existing task definition", resource: taskDefinition, expect: "denied" },
       { row: "never", who: `${ecs.name} service role (${L})`, principal: t.serviceRole(ecs), action: "iam:PassRole", on: "the task execution role, to EC2", resource: executionRole, expect: "denied", context: passTo("ec2.amazonaws.com") },
       { row: "never", who: `${ecs.name} service role (${L})`, principal: t.serviceRole(ecs), action: "iam:PassRole", on: `another role (${L}), to ECS tasks`, resource: naming.roleArn(B, "admin"), expect: "denied", context: passTo("ecs-tasks.amazonaws.com") },
       { row: "never", who: `${ecs.name} service role (${L})`, principal: t.serviceRole(ecs), action: "ecs:UpdateService", on: `another ECS service (${L})`, resource: naming.ecsServiceArn(region, B, cluster, `${service}-other`), expect: "denied" },

@@ -80,13 +80,47 @@ const imageTag = text(
   /^(?:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|\*|)$/,
 );
 
+function days(expected: string) {
+  return v.pipe(v.number(expected), v.integer(expected), v.minValue(1, expected), v.maxValue(3650, expected), v.description(expected));
+}
+
+const OWNER_STATEMENTS_EXPECTED =
+  "for an adopted repository (create: false), its owner's own repository policy statements to keep next to this app's: a list of IAM policy statements, each with a Sid and an Effect";
+const OWNER_SID_EXPECTED = `a statement id of 1 to 128 letters and digits, other than "PipelineAccountPull" (this app's)`;
+
+const UNTAGGED_EXPECTED =
+  "days after which untagged images expire (a lifecycle policy on a repository this app creates): a whole number from 1 to 3650, or false to keep them; default 30";
+
 const repository = object("an object with the repository's name and whether this app creates it", {
   name: repositoryName,
   create: v.optional(
     bool("true (default) to create the repository in the source account; false to adopt an existing one, of which only the policy is managed"),
     true,
   ),
+  ownerStatements: v.optional(
+    v.pipe(
+      v.array(
+        v.looseObject(
+          {
+            Sid: text(OWNER_SID_EXPECTED, /^[A-Za-z0-9]{1,128}$/),
+            Effect: v.picklist(["Allow", "Deny"], '"Allow" or "Deny"'),
+          },
+          OWNER_STATEMENTS_EXPECTED,
+        ),
+        OWNER_STATEMENTS_EXPECTED,
+      ),
+      v.minLength(1, OWNER_STATEMENTS_EXPECTED),
+      v.description(OWNER_STATEMENTS_EXPECTED),
+    ),
+  ),
+  // Optional without a default here: the default applies to created repositories only (see relationProblems).
+  expireUntaggedImagesAfterDays: v.optional(
+    v.pipe(v.union([days(UNTAGGED_EXPECTED), v.literal(false)], UNTAGGED_EXPECTED), v.description(UNTAGGED_EXPECTED)),
+  ),
 });
+
+/** Untagged images of a created repository expire after this many days unless the config says otherwise. */
+export const DEFAULT_UNTAGGED_IMAGE_DAYS = 30;
 
 const trigger = v.pipe(
   v.picklist(["push", "manual"], '"push" (default: an image push starts the pipeline) or "manual"'),
@@ -97,7 +131,12 @@ const trigger = v.pipe(
 const ecsName = (what: string) =>
   text(`the ${what}: 1 to 255 letters, digits, "-" and "_"`, /^[A-Za-z0-9_-]{1,255}$/);
 
-const roleName = (what: string) => text(`the name of ${what}: 1 to 64 characters, letters, digits and +=,.@_-`, /^[\w+=,.@-]{1,64}$/);
+// A role by name, or by ARN when it has a path (roles AWS creates for you live under /service-role/).
+const existingRole = (what: string) =>
+  text(
+    `${what}: its name (1 to 64 characters, letters, digits and +=,.@_-), or its ARN if it has a path, e.g. "arn:aws:iam::222222222222:role/service-role/ecsTaskExecutionRole"`,
+    /^(?:[\w+=,.@-]{1,64}|arn:aws:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64})$/,
+  );
 
 const approvalDeploy = v.strictObject({ type: v.literal("approval") }, '{ "type": "approval" }');
 
@@ -107,8 +146,10 @@ const ecsDeploy = v.strictObject(
     cluster: ecsName("ECS cluster's name"),
     service: ecsName("ECS service's name"),
     containerName: ecsName("container in the task definition that runs the image"),
-    executionRoleName: roleName("the service's task execution role (in the pipeline account)"),
-    taskRoleName: v.optional(roleName("the service's task role, if its task definition has one")),
+    executionRoleName: existingRole("the service's task execution role (in the pipeline account)"),
+    taskRoleName: v.optional(
+      existingRole("the service's task role, required if its task definition has one (else RegisterTaskDefinition is denied iam:PassRole)"),
+    ),
     grantExecutionRolePull: v.optional(
       bool("true (default) to give the execution role the permission to pull from the source account's repository"),
       true,
@@ -188,6 +229,10 @@ export const ConfigSchema = object(CONFIG_EXPECTED, {
     v.description(pipelinesExpected),
   ),
   backend,
+  artifactRetentionDays: v.optional(
+    days("days after which pipeline artifacts, and replaced versions of them, expire from the artifact bucket: a whole number from 1 to 3650; default 90"),
+    90,
+  ),
   preventDestroy: v.optional(
     bool("true (default) to protect the artifact key and bucket with lifecycle.prevent_destroy; false to allow terraform destroy"),
     true,
@@ -305,6 +350,19 @@ export function relationProblems(config: Config): RelationProblem[] {
       });
     }
   });
+  config.pipelines.forEach((p, i) => {
+    const accountId = config.pipelineAccount?.accountId ?? (p.account !== undefined ? accounts?.[p.account]?.accountId : undefined);
+    if (p.deploy.type !== "ecs" || accountId === undefined) return;
+    for (const field of ["executionRoleName", "taskRoleName"] as const) {
+      const roleAccount = p.deploy[field]?.startsWith("arn:") ? p.deploy[field]!.split(":")[4] : undefined;
+      if (roleAccount !== undefined && roleAccount !== accountId) {
+        problems.push({
+          path: ["pipelines", i, "deploy", field],
+          expected: `a role in account ${accountId}, the pipeline account this pipeline runs in (ECS passes only roles of its own account)`,
+        });
+      }
+    }
+  });
   for (const key of keys) {
     if (!config.pipelines.some((p) => p.account === key)) {
       problems.push({
@@ -343,6 +401,23 @@ export function relationProblems(config: Config): RelationProblem[] {
         expected: `a name whose pipeline name "${full}" differs from that of pipelines[${prefixTwin}] in the first ${ARTIFACT_PREFIX_LENGTH} characters (CodePipeline files artifacts under them, and each pipeline may read only its own)`,
       });
     }
+    if (p.repository.create && p.repository.ownerStatements !== undefined) {
+      problems.push({
+        path: ["pipelines", i, "repository", "ownerStatements"],
+        expected: "no ownerStatements for a repository this app creates (create: true): its policy is this app's alone",
+      });
+    }
+    (p.repository.ownerStatements ?? []).forEach((statement, j) => {
+      if (statement.Sid === "PipelineAccountPull") {
+        problems.push({ path: ["pipelines", i, "repository", "ownerStatements", j, "Sid"], expected: OWNER_SID_EXPECTED });
+      }
+    });
+    if (!p.repository.create && p.repository.expireUntaggedImagesAfterDays !== undefined) {
+      problems.push({
+        path: ["pipelines", i, "repository", "expireUntaggedImagesAfterDays"],
+        expected: "no expireUntaggedImagesAfterDays for an adopted repository (create: false): its lifecycle policy is its owner's",
+      });
+    }
     const repositoryTwin = sameRepositoryAndAccount(p, i);
     const firstUser = sameRepository(p, i);
     if (repositoryTwin !== undefined) {
@@ -356,6 +431,23 @@ export function relationProblems(config: Config): RelationProblem[] {
       problems.push({
         path: ["pipelines", i, "repository", "create"],
         expected: `${config.pipelines[firstUser].repository.create}, as pipelines[${firstUser}], which uses the same repository (it is created, or adopted, once)`,
+      });
+    } else if (
+      firstUser !== undefined &&
+      JSON.stringify(config.pipelines[firstUser].repository.ownerStatements) !== JSON.stringify(p.repository.ownerStatements)
+    ) {
+      problems.push({
+        path: ["pipelines", i, "repository", "ownerStatements"],
+        expected: `the same ownerStatements as pipelines[${firstUser}], which uses the same repository (it has one policy)`,
+      });
+    } else if (
+      firstUser !== undefined &&
+      config.pipelines[firstUser].repository.expireUntaggedImagesAfterDays !== p.repository.expireUntaggedImagesAfterDays
+    ) {
+      const first = config.pipelines[firstUser].repository.expireUntaggedImagesAfterDays;
+      problems.push({
+        path: ["pipelines", i, "repository", "expireUntaggedImagesAfterDays"],
+        expected: `${first === undefined ? "none (the default)" : first}, as pipelines[${firstUser}], which uses the same repository (it has one lifecycle policy)`,
       });
     }
   });

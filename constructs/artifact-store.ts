@@ -2,6 +2,7 @@ import {
   KmsAlias,
   KmsKey,
   S3Bucket,
+  S3BucketLifecycleConfiguration,
   S3BucketOwnershipControls,
   S3BucketPolicy,
   S3BucketPublicAccessBlock,
@@ -31,6 +32,8 @@ export interface ArtifactStoreProps {
   readonly sourceAccessWriters: readonly SourceAccessWriter[];
   /** Roles in the pipeline account that use the key: the pipeline service roles. */
   readonly pipelineAccountRoleArns: readonly string[];
+  /** Artifacts, and versions replaced by newer ones, expire after this many days. */
+  readonly retentionDays: number;
   /** Protect the key and the bucket with `lifecycle.prevent_destroy`. */
   readonly preventDestroy: boolean;
 }
@@ -138,6 +141,20 @@ export class ArtifactStore extends Construct {
     new S3BucketVersioning(this, "versioning", {
       bucket,
       versioningConfiguration: { status: "Enabled" },
+    });
+    // Cost stays flat: every execution writes new artifacts, and versioning keeps what they replace.
+    new S3BucketLifecycleConfiguration(this, "lifecycle", {
+      bucket,
+      rule: [
+        {
+          id: "expire-old-artifacts",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          expiration: [{ days: props.retentionDays }],
+          noncurrentVersionExpiration: [{ noncurrentDays: props.retentionDays }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
     });
     new S3BucketServerSideEncryptionConfiguration(this, "encryption", {
       bucket,

@@ -29,6 +29,19 @@ export function roleArn(accountId: string, roleName: string): string {
   return `arn:${PARTITION}:iam::${accountId}:role/${roleName}`;
 }
 
+/**
+ * A role the config names that this app does not create: by name, or by ARN when it has a path
+ * (`arn:aws:iam::<account>:role/service-role/<name>`); the ARN then is the role's real ARN.
+ */
+export function namedRoleArn(accountId: string, nameOrArn: string): string {
+  return nameOrArn.startsWith("arn:") ? nameOrArn : roleArn(accountId, nameOrArn);
+}
+
+/** The role's name, which IAM APIs (and `aws_iam_role_policy.role`) take: unique in its account, path or not. */
+export function roleNameOf(nameOrArn: string): string {
+  return nameOrArn.slice(nameOrArn.lastIndexOf("/") + 1);
+}
+
 /** The CodePipeline pipeline's name in the pipeline account. */
 export function pipelineName(p: PipelineRef): string {
   return `${p.project}-${p.name}`;

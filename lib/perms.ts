@@ -95,8 +95,11 @@ export const CODEBUILD_BUCKET_READ = ["s3:GetBucketAcl", "s3:GetBucketLocation"]
 /** The ECS standard deploy action, on the one service it deploys. */
 export const ECS_SERVICE_DEPLOY = ["ecs:DescribeServices", "ecs:UpdateService"] as const;
 
-/** It registers a new revision of the service's task definition, and tags it. */
-export const ECS_TASK_DEFINITION_WRITE = ["ecs:RegisterTaskDefinition", "ecs:TagResource"] as const;
+/** It registers a new revision of the service's task definition. */
+export const ECS_TASK_DEFINITION_WRITE = ["ecs:RegisterTaskDefinition"] as const;
+
+/** ... and tags the revision it registers (only then: see the ecs:CreateAction condition where it is granted). */
+export const ECS_TAG_ON_CREATE = ["ecs:TagResource"] as const;
 
 /** It reads the current task definition: an action without resource-level permissions. */
 export const ECS_TASK_DEFINITION_READ = ["ecs:DescribeTaskDefinition"] as const;

@@ -29,9 +29,20 @@ export interface Statement {
   readonly conditions?: readonly Condition[];
 }
 
-export function policyDocument(scope: Construct, id: string, statements: readonly Statement[]): DataAwsIamPolicyDocument {
+/**
+ * A policy document of `statements`. `mergedInto`: whole JSON policy documents whose statements
+ * the rendered document keeps, ours after theirs (the provider's `source_policy_documents`: a
+ * statement of ours replaces one of theirs with the same Sid).
+ */
+export function policyDocument(
+  scope: Construct,
+  id: string,
+  statements: readonly Statement[],
+  mergedInto: readonly string[] = [],
+): DataAwsIamPolicyDocument {
   return new DataAwsIamPolicyDocument(scope, id, {
     statement: statements.map(toProviderStatement),
+    ...(mergedInto.length > 0 && { sourcePolicyDocuments: [...mergedInto] }),
   });
 }
 

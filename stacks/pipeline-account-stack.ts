@@ -69,6 +69,7 @@ export class PipelineAccountStack extends TerraformStack {
         prefix: naming.artifactPrefix(ref(p)),
       })),
       pipelineAccountRoleArns: keyUsers,
+      retentionDays: config.artifactRetentionDays,
       preventDestroy: config.preventDestroy,
     });
 
@@ -156,13 +157,13 @@ function ecsDeployment(
     serviceArn: naming.ecsServiceArn(region, target, deploy.cluster, deploy.service),
     containerName: deploy.containerName,
     taskDefinitionsArnPattern: naming.ecsTaskDefinitionsArnPattern(region, target),
-    passRoleArns: passRoles.map((name) => naming.roleArn(target, name)),
+    passRoleArns: passRoles.map((role) => naming.namedRoleArn(target, role)),
     artifactBucketArn: store.bucket.arn,
     artifactPrefix: naming.artifactPrefix(ref),
     artifactKeyArn: store.key.arn,
     ...(deploy.grantExecutionRolePull && {
       executionRolePull: {
-        roleName: deploy.executionRoleName,
+        roleName: naming.roleNameOf(deploy.executionRoleName),
         policyName: `${naming.pipelineName(ref)}-pull-from-source-account`,
         repositoryArn: naming.repositoryArn(region, config.sourceAccount.accountId, p.repository.name),
       },

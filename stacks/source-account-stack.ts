@@ -1,5 +1,5 @@
 import { pipelineAccountOf, pipelineAccounts } from "../config/accounts";
-import { type Config, type PipelineConfig, specificTag } from "../config/schema";
+import { type Config, DEFAULT_UNTAGGED_IMAGE_DAYS, type PipelineConfig, specificTag } from "../config/schema";
 import { PushForwarding } from "../constructs/push-events";
 import { SourceAccessRole } from "../constructs/source-access-role";
 import { SourceRepository } from "../constructs/source-repository";
@@ -44,6 +44,8 @@ export class SourceAccountStack extends TerraformStack {
         new SourceRepository(scopes.get(p.name)!, "repository", {
           name: p.repository.name,
           create: p.repository.create,
+          expireUntaggedImagesAfterDays: p.repository.expireUntaggedImagesAfterDays ?? DEFAULT_UNTAGGED_IMAGE_DAYS,
+          ownerStatements: p.repository.ownerStatements,
           region,
           sourceAccountId: source,
           pipelineAccountIds: [...new Set(users.map((q) => pipelineAccountOf(config, q).accountId))],

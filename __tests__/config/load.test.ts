@@ -99,7 +99,7 @@ describe("bad input gives one clear line per problem: field, value given, what i
 
   it("names an unknown top-level field", () => {
     expect(problems((c) => (c.regions = "eu-west-1"))).toEqual([
-      '(top level): unknown field "regions"; expected only: $schema, project, region, sourceAccount, pipelineAccount, pipelineAccounts, pipelines, backend, preventDestroy',
+      '(top level): unknown field "regions"; expected only: $schema, project, region, sourceAccount, pipelineAccount, pipelineAccounts, pipelines, backend, artifactRetentionDays, preventDestroy',
     ]);
   });
 
@@ -188,7 +188,7 @@ describe("bad input gives one clear line per problem: field, value given, what i
   it("names each missing field of an ECS deployment", () => {
     expect(problems((c) => (c.pipelines[1].deploy = { type: "ecs", cluster: "demo", service: "api" } as never))).toEqual([
       'pipelines[1].deploy.containerName: missing; expected the container in the task definition that runs the image: 1 to 255 letters, digits, "-" and "_"',
-      "pipelines[1].deploy.executionRoleName: missing; expected the name of the service's task execution role (in the pipeline account): 1 to 64 characters, letters, digits and +=,.@_-",
+      'pipelines[1].deploy.executionRoleName: missing; expected the service\'s task execution role (in the pipeline account): its name (1 to 64 characters, letters, digits and +=,.@_-), or its ARN if it has a path, e.g. "arn:aws:iam::222222222222:role/service-role/ecsTaskExecutionRole"',
     ]);
   });
 

@@ -18,6 +18,7 @@ const props: ArtifactStoreProps = {
     { pipeline: "api-v2", roleArn: SOURCE_ROLES[1], prefix: "demo-api-v2" },
   ],
   pipelineAccountRoleArns: PIPELINE_ROLES,
+  retentionDays: 45,
   preventDestroy: true,
 };
 
@@ -173,6 +174,22 @@ describe("ArtifactStore: the bucket", () => {
       resources: [`${bucketArn}/demo-api-v2/*`],
       principals: [{ type: "AWS", identifiers: ["arn:aws:iam::111111111111:root"] }],
       condition: [{ test: "ArnEquals", variable: "aws:PrincipalArn", values: [SOURCE_ROLES[1]] }],
+    });
+  });
+
+  it("expires artifacts and the versions they replace after the configured days, and abandoned uploads after 7", () => {
+    expect(out.resource("aws_s3_bucket_lifecycle_configuration", "store/lifecycle")).toEqual({
+      bucket: ref("aws_s3_bucket", "store/bucket", "id"),
+      rule: [
+        {
+          id: "expire-old-artifacts",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          expiration: [{ days: 45 }],
+          noncurrent_version_expiration: [{ noncurrent_days: 45 }],
+          abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }],
+        },
+      ],
     });
   });
 
