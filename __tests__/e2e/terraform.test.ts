@@ -1,8 +1,9 @@
 /**
  * The real Terraform and the real AWS provider on the freshly synthesized stacks of both example
- * configs (one pipeline account, and two), offline: init, validate, plan (source-account), and a
- * mock apply of every stack asserting the cross-account wiring. Run by `npm run test:e2e` (part
- * of `npm test`).
+ * configs (one pipeline account, and two), offline: init and a mock apply of every stack asserting
+ * the cross-account wiring. Run by `npm run test:e2e` (part of `npm test`). `terraform test`
+ * validates each stack before it applies (an unsupported argument fails it with the same error
+ * as `terraform validate`); plan.test.ts plans every stack with mock credentials.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -58,27 +59,23 @@ const checked = [
   prepare("two-accounts", loadConfig(path.join(ROOT, "config", "examples", "two-accounts.json"))),
 ];
 const all = checked.flatMap((c) => c.stacks);
-const [single] = checked;
 
-// All checks start together once every stack is initialized: each terraform process spends most
-// of its time loading the provider's schema, so they overlap well even on two cores.
-let validate: Promise<TerraformResult[]>;
-let plan: Promise<TerraformResult>;
+// Every stack's test starts once all are initialized: each terraform process spends most of its
+// time loading the provider's schema, so they overlap well even on two cores. A separate validate
+// and plan would load it again per stack for what `terraform test` and plan.test.ts check.
 let wiring: Promise<TerraformResult[]>;
 
 beforeAll(async () => {
   (await Promise.all(all.map((s) => terraformAsync(["init", "-input=false"], s.dir, env)))).forEach(expectSuccess);
-  validate = Promise.all(all.map((s) => terraformAsync(["validate"], s.dir, env)));
-  plan = terraformAsync(["plan", "-input=false", "-lock=false"], single.stacks[0].dir, env);
   wiring = Promise.all(all.map((s) => terraformAsync(["test"], s.dir, env)));
-  // Settle everything before the tests read the results, so that none runs after afterAll.
-  await Promise.allSettled([validate, plan, wiring]);
+  // Settle before the tests read the results, so that none runs after afterAll.
+  await Promise.allSettled([wiring]);
 });
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-describe("Terraform and the AWS provider accept every stack", () => {
-  it("validates every stack of both examples", async () => {
+describe("a mock apply of every stack wires the accounts together", () => {
+  it("validates and mock-applies every stack of both examples, passing the wiring assertions", async () => {
     expect(all.map((s) => s.stack)).toEqual([
       "source-account",
       "pipeline-account",
@@ -86,19 +83,6 @@ describe("Terraform and the AWS provider accept every stack", () => {
       "pipeline-account-staging",
       "pipeline-account-prod",
     ]);
-    (await validate).forEach(expectSuccess);
-  });
-
-  it("plans source-account with mock credentials", async () => {
-    const result = await plan;
-    expectSuccess(result);
-    const resources = Object.values(single.stacks[0].json.resource ?? {}).reduce((n, r) => n + Object.keys(r).length, 0);
-    expect(result.output).toContain(`Plan: ${resources} to add, 0 to change, 0 to destroy.`);
-  });
-});
-
-describe("a mock apply of every stack wires the accounts together", () => {
-  it("passes the wiring assertions on every stack of both examples", async () => {
     const results = await wiring;
     results.forEach(expectSuccess);
     for (const result of results) expect(result.output).toMatch(/Success! 1 passed, 0 failed\./);
