@@ -56,10 +56,6 @@ const SPEC = {
 
 const ACCOUNT_ID = /^\d{12}$/;
 
-// The SDK warns on every run under Node 20 that its releases from January 2027 on need Node 22;
-// package.json pins the last releases that support Node 20 on purpose, so the warning says nothing new.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 function accountId(flag: string, value: string | undefined): string | undefined {
   if (value !== undefined && !ACCOUNT_ID.test(value)) throw new UsageError(`--${flag}: got ${JSON.stringify(value)}; expected a 12-digit account id`);
   return value;

@@ -17,6 +17,10 @@ import { STSClient } from "@aws-sdk/client-sts";
 import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { AccountConfig } from "../config/schema";
 
+// The SDK warns on every run under Node 20 that its releases from January 2027 on need Node 22;
+// package.json pins the last releases that support Node 20 on purpose, so the warning says nothing new.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 export interface AccountClients {
   readonly iam: IAMClient;
   readonly sts: STSClient;

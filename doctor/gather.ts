@@ -86,7 +86,10 @@ export async function gatherConfig(config: Config, source: LiveAccount, targets:
             row: "5",
             pipeline: p.name,
             account: L,
-            problem: `${alias} points at key ${aliasTarget}, but the pipeline encrypts its artifacts with key ${arn}: A's roles may use only a key that carries the alias`,
+            // No hop depends on the alias (the source-access roles are not narrowed by
+            // kms:ResourceAliases, see constructs/source-access-role.ts), so this is a finding,
+            // not a denied hop: the name that finds the artifact key finds another key.
+            problem: `${alias} points at key ${aliasTarget}, but the pipeline encrypts its artifacts with key ${arn}: the alias no longer names the artifact key (no hop depends on it today)`,
             fix: `point the alias back at the pipeline's key: aws kms update-alias --alias-name ${alias} --target-key-id ${arn} (in ${L}, or redeploy ${account.stack})`,
           });
         }

@@ -115,7 +115,14 @@ function explainFailures(gathered: Gathered, hops: readonly Hop[], findings: rea
 }
 
 /** The live chain of each pipeline whose definition could be read, by the ARNs it names. */
-function liveChains(gathered: Gathered, world: World, region: string, sourceAccountId: string | undefined, labelOf: (id: string) => string): TaggedCase[] {
+function liveChains(
+  gathered: Gathered,
+  world: World,
+  region: string,
+  sourceAccountId: string | undefined,
+  labelOf: (id: string) => string,
+  expectedSourceRole: (pipeline: string) => string | undefined = () => undefined,
+): TaggedCase[] {
   return gathered.pipelines.flatMap((p) => {
     if (!p.definition.ok || !p.definition.value) return [];
     const def = p.definition.value;
@@ -131,7 +138,7 @@ function liveChains(gathered: Gathered, world: World, region: string, sourceAcco
         B,
         serviceRole: def.roleArn,
         sourceRole: s.roleArn,
-        sourceRoleLabel: `role ${s.roleArn.split("/").pop()} (${labelOf(A)}), which ${p.label}'s ECR action names`,
+        ...(s.roleArn !== expectedSourceRole(p.label) && { sourceRoleLabel: `role ${s.roleArn.split("/").pop()} (${labelOf(A)}), which ${p.label}'s ECR action names` }),
         repository: naming.repositoryArn(region, A, s.repositoryName),
         artifact: artifactObjectArn(def.bucket, def.name),
         key,
@@ -153,6 +160,12 @@ function finish(
   driftResult: PolicyDrift[] | null,
 ): Report {
   const findings = gathered.builder.findings;
+  // A finding on the same pipeline and row names the cause better than the policies do (a pipeline
+  // that uses another role fails on that role's policies, but the fix is the pipeline's).
+  hops = hops.map((h) => {
+    const own = findings.filter((f) => h.state !== "ok" && h.pipeline && f.pipeline === h.pipeline && f.row === h.row);
+    return own.length === 0 ? h : { ...h, because: [...own.map((f) => f.problem), ...h.because], fix: [...own.map((f) => f.fix)] };
+  });
   return {
     mode,
     region,
@@ -179,7 +192,9 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
     const gathered = await gatherConfig(config, source, targets);
     const world = gathered.builder.world();
     const cases: TaggedCase[] = [
-      ...liveChains(gathered, world, config.region, config.sourceAccount.accountId, labelOf),
+      ...liveChains(gathered, world, config.region, config.sourceAccount.accountId, labelOf, (name) =>
+        naming.roleArn(config.sourceAccount.accountId, naming.sourceAccessRoleName({ project: config.project, name })),
+      ),
       ...accessCases(config, world).map((c) => ({ case: c })),
     ];
     const resources = gathered.builder.resources;
