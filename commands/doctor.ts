@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadConfig } from "../config/load";
+import { doctorPolicy } from "../doctor/permissions";
 import { jsonReport, textReport } from "../doctor/report";
 import { DoctorError, type Report, runConfig, runPipeline } from "../doctor/run";
 import { renderStacks } from "../terraform/render";
@@ -23,6 +24,8 @@ Options:
   --json                      The report as JSON (for tools) instead of text
   --skip-drift                Do not render the stacks to compare (no Terraform needed)
   --timeout <seconds>         Give up after this long (default 180)
+  --print-policy <side>       Print the read-only IAM policy doctor needs in the "source" or
+                              "pipeline" account, and exit
 
 Any existing pipeline (not created by this app), from its definition alone:
   --pipeline <name>           The CodePipeline pipeline's name
@@ -45,6 +48,7 @@ const SPEC = {
     json: { type: "boolean" },
     "skip-drift": { type: "boolean" },
     timeout: { type: "string" },
+    "print-policy": { type: "string" },
     pipeline: { type: "string" },
     "pipeline-account": { type: "string" },
     "pipeline-profile": { type: "string" },
@@ -73,6 +77,12 @@ function within<T>(promise: Promise<T>, seconds: number): Promise<T> {
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseCommandLine(SPEC, argv);
   if (!args) return 0;
+  if (args["print-policy"] !== undefined) {
+    const side = args["print-policy"];
+    if (side !== "source" && side !== "pipeline") throw new UsageError(`--print-policy: got ${JSON.stringify(side)}; expected source or pipeline`);
+    process.stdout.write(`${JSON.stringify(doctorPolicy(side), null, 2)}\n`);
+    return 0;
+  }
   const seconds = args.timeout === undefined ? 180 : Number(args.timeout);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout: got ${JSON.stringify(args.timeout)}; expected a number of seconds`);
   const pipelineFlags = ["pipeline-account", "pipeline-profile", "source-account", "source-profile", "region"] as const;
