@@ -48,7 +48,32 @@ const MAX_ATTEMPTS = 3;
  */
 const METADATA = { timeout: 1_000, maxRetries: 0 } as const;
 
-function credentialsFor(account: AccountAccess, region: string) {
+type Credentials = ReturnType<typeof fromNodeProviderChain>;
+
+/**
+ * One set of credentials for all seven clients of an account: without this, each client resolves
+ * the provider on its first call, and an assumed role is assumed seven times at once.
+ */
+function shared(provider: Credentials): Credentials {
+  let current: ReturnType<Credentials> | undefined;
+  return ((options?: Parameters<Credentials>[0]) => {
+    if (current) {
+      const cached = current;
+      // Refresh five minutes before expiry; a failure is not cached.
+      current = cached.then((c) => (c.expiration && c.expiration.getTime() - Date.now() < 300_000 ? provider(options) : c));
+    } else {
+      current = provider(options);
+    }
+    current.catch(() => (current = undefined));
+    return current;
+  }) as Credentials;
+}
+
+function credentialsFor(account: AccountAccess, region: string): Credentials {
+  return shared(credentialsProvider(account, region));
+}
+
+function credentialsProvider(account: AccountAccess, region: string): Credentials {
   if (account.profile) return fromIni({ profile: account.profile });
   if (account.assumeRoleArn) {
     return fromTemporaryCredentials({
