@@ -50,9 +50,9 @@ export function textReport(r: Report): string {
       const where = [f.failure.stage, f.failure.action].filter(Boolean).join("/") || "an action";
       out.push(`  ${f.pipeline} (${f.account}): execution ${f.failure.executionId}${f.failure.when ? ` (${f.failure.when})` : ""}: ${where} failed: ${f.failure.message}`);
     }
-    if (f.failure || f.explainedBy.length > 0) {
+    if (f.failure) {
       for (const e of f.explainedBy) out.push(`      explained by ${e}`);
-      if (f.failure && f.explainedBy.length === 0) out.push("      no hop of its Source chain is denied now (fixed since, or a cause outside the permission chain)");
+      if (f.explainedBy.length === 0) out.push("      no hop of its Source chain is denied now (fixed since, or a cause outside the permission chain)");
     }
   }
   out.push("");
