@@ -31,7 +31,8 @@ export interface AccessCase {
   readonly resourceAccount?: string;
 }
 
-const THIRD_ACCOUNT = "333333333333";
+// An account no example config uses (333333333333 is the two-account example's prod).
+const THIRD_ACCOUNT = "999999999999";
 
 function allow(actions: readonly string[], resource: string): PolicyDocument {
   return { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: [...actions], Resource: resource }] };
@@ -49,8 +50,7 @@ function accountTerms(config: Config, world: World, account: PipelineAccount) {
   const bucket = naming.artifactBucketName(project, B, region);
   const key = world.artifactKeys.get(B);
   if (!key) throw new Error(`no artifact key for ${account.stack}`);
-  // CodePipeline's key layout: <first 20 characters of the pipeline name>/<artifact>/<object>.
-  const artifact = (p: PipelineConfig) => `${naming.bucketArn(bucket)}/${naming.artifactPrefix(ref(p))}/image/Xy12AbC`;
+  const artifact = (p: PipelineConfig) => artifactObjectArn(bucket, naming.pipelineName(ref(p)));
   const L = account.label;
   return {
     A,
@@ -67,14 +67,72 @@ function accountTerms(config: Config, world: World, account: PipelineAccount) {
     bus: naming.eventBusArn(region, B, naming.pushEventBusName(project)),
     // An upload as S3 makes it for the ECR action: TLS, SSE-KMS with the artifact key.
     upload: { "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": key },
-    // What KMS sees when S3 calls it for an upload or download on the caller's behalf.
-    viaS3: (caller: string) => ({
-      "kms:ViaService": `s3.${region}.amazonaws.com`,
-      "kms:ResourceAliases": [naming.artifactKeyAliasName(project)],
-      "kms:CallerAccount": caller,
-    }),
+    viaS3: viaS3(region, aliasesOf(world, key, project)),
     grant: (forAwsResource: boolean) => ({ "kms:GrantIsForAWSResource": String(forAwsResource), "kms:CallerAccount": B }),
   };
+}
+
+/** An object the pipeline's Source action writes, in CodePipeline's layout: <first 20 characters of the pipeline name>/<artifact>/<object>. */
+export function artifactObjectArn(bucket: string, pipelineName: string): string {
+  return `${naming.bucketArn(bucket)}/${pipelineName.slice(0, naming.ARTIFACT_PREFIX_LENGTH)}/image/Xy12AbC`;
+}
+
+/** A KMS key's aliases (`alias/...`), as `kms:ResourceAliases` carries them. */
+function aliasesOf(world: World, key: string, project: string): readonly string[] {
+  // The rendered world does not resolve aliases: there the key carries the alias the stack gives it.
+  return world.keyAliases?.get(key) ?? [naming.artifactKeyAliasName(project)];
+}
+
+/** What KMS sees when S3 calls it for an upload or download on the caller's behalf. */
+function viaS3(region: string, aliases: readonly string[]) {
+  return (caller: string) => ({
+    "kms:ViaService": `s3.${region}.amazonaws.com`,
+    "kms:ResourceAliases": [...aliases],
+    "kms:CallerAccount": caller,
+  });
+}
+
+/**
+ * One pipeline's source chain by the ARNs it actually uses: from the config's names (verify:access,
+ * doctor), or from a live pipeline's definition (doctor, for pipelines this app did not create).
+ */
+export interface PipelineChain {
+  /** The pipeline's name as reports show it. */
+  readonly pipeline: string;
+  /** How reports name the pipeline account ("B", or the config's key). */
+  readonly L: string;
+  readonly A: string;
+  readonly B: string;
+  readonly serviceRole: string;
+  /** The role the ECR source action runs as. */
+  readonly sourceRole: string;
+  /** How reports name that role; default "<pipeline> source-access role (A)". */
+  readonly sourceRoleLabel?: string;
+  readonly repository: string;
+  /** An object ARN under the pipeline's artifact prefix. */
+  readonly artifact: string;
+  readonly key: string;
+  /** `kms:ResourceAliases` of the key: every alias it has. */
+  readonly keyAliases: readonly string[];
+  readonly region: string;
+}
+
+/** Rows 1 to 6 of the permission chain for one pipeline: what its Source stage needs, and what its deployment pulls. */
+export function chainCases(c: PipelineChain): AccessCase[] {
+  const { pipeline: name, L, A, B, key, repository } = c;
+  const source = c.sourceRoleLabel ?? `${name} source-access role (A)`;
+  const upload = { "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": key };
+  const puller = naming.roleArn(B, "ecs-task-execution");
+  return [
+    // No aws:SourceAccount: no AWS page says CodePipeline sends it when it assumes its service role.
+    { row: "1", who: `CodePipeline, for account ${L}`, principal: "codepipeline.amazonaws.com", action: "sts:AssumeRole", on: `${name} service role (${L})`, resource: c.serviceRole, expect: "allowed" },
+    { row: "2", who: `${name} service role (${L})`, principal: c.serviceRole, action: "sts:AssumeRole", on: source, resource: c.sourceRole, expect: "allowed" },
+    { row: "3", who: source, principal: c.sourceRole, action: "ecr:DescribeImages", on: `${name} repository (A)`, resource: repository, expect: "allowed" },
+    { row: "4", who: source, principal: c.sourceRole, action: "s3:PutObject", on: `${name} artifacts (${L}), TLS + SSE-KMS`, resource: c.artifact, expect: "allowed", context: upload },
+    { row: "5", who: source, principal: c.sourceRole, action: "kms:GenerateDataKey", on: `artifact key (${L}), through S3 for its artifacts`, resource: key, expect: "allowed", context: viaS3(c.region, c.keyAliases)(A) },
+    { row: "6", who: `a role in ${L} with pull rights (e.g. ECS task execution)`, principal: puller, action: "ecr:BatchGetImage", on: `${name} repository (A)`, resource: repository, expect: "allowed", identity: allow(ECR_PULL, repository) },
+    { row: "6", who: `a role in ${L} with pull rights (e.g. ECS task execution)`, principal: puller, action: "ecr:GetDownloadUrlForLayer", on: `${name} repository (A)`, resource: repository, expect: "allowed", identity: allow(ECR_PULL, repository) },
+  ];
 }
 
 export function accessCases(config: Config, world: World): AccessCase[] {
@@ -96,14 +154,19 @@ function accountCases(config: Config, world: World, account: PipelineAccount): A
   const pipelines = account.pipelines;
   const [p, other] = pipelines;
   const cases: AccessCase[] = [
-    // No aws:SourceAccount: no AWS page says CodePipeline sends it when it assumes its service role.
-    { row: "1", who: `CodePipeline, for account ${L}`, principal: "codepipeline.amazonaws.com", action: "sts:AssumeRole", on: `${p.name} service role (${L})`, resource: t.serviceRole(p), expect: "allowed" },
-    { row: "2", who: `${p.name} service role (${L})`, principal: t.serviceRole(p), action: "sts:AssumeRole", on: `${p.name} source-access role (A)`, resource: t.sourceRole(p), expect: "allowed" },
-    { row: "3", who: `${p.name} source-access role (A)`, principal: t.sourceRole(p), action: "ecr:DescribeImages", on: `${p.name} repository (A)`, resource: repository(p), expect: "allowed" },
-    { row: "4", who: `${p.name} source-access role (A)`, principal: t.sourceRole(p), action: "s3:PutObject", on: `${p.name} artifacts (${L}), TLS + SSE-KMS`, resource: t.artifact(p), expect: "allowed", context: t.upload },
-    { row: "5", who: `${p.name} source-access role (A)`, principal: t.sourceRole(p), action: "kms:GenerateDataKey", on: `artifact key (${L}), through S3 for its artifacts`, resource: key, expect: "allowed", context: t.viaS3(A) },
-    { row: "6", who: `a role in ${L} with pull rights (e.g. ECS task execution)`, principal: naming.roleArn(B, "ecs-task-execution"), action: "ecr:BatchGetImage", on: `${p.name} repository (A)`, resource: repository(p), expect: "allowed", identity: allow(ECR_PULL, repository(p)) },
-    { row: "6", who: `a role in ${L} with pull rights (e.g. ECS task execution)`, principal: naming.roleArn(B, "ecs-task-execution"), action: "ecr:GetDownloadUrlForLayer", on: `${p.name} repository (A)`, resource: repository(p), expect: "allowed", identity: allow(ECR_PULL, repository(p)) },
+    ...chainCases({
+      pipeline: p.name,
+      L,
+      A,
+      B,
+      serviceRole: t.serviceRole(p),
+      sourceRole: t.sourceRole(p),
+      repository: repository(p),
+      artifact: t.artifact(p),
+      key,
+      keyAliases: aliasesOf(world, key, config.project),
+      region,
+    }),
     { row: "7", who: `${p.name} service role (${L}), if its policy allowed grants`, principal: t.serviceRole(p), action: "kms:CreateGrant", on: `artifact key (${L}), for an AWS resource`, resource: key, expect: "allowed", context: t.grant(true), identity: allow(["kms:CreateGrant"], key) },
     { row: "+", who: `${p.name} service role (${L})`, principal: t.serviceRole(p), action: "s3:PutObject", on: `${p.name} artifacts (${L}), TLS + SSE-KMS`, resource: t.artifact(p), expect: "allowed", context: t.upload },
     { row: "+", who: `${p.name} service role (${L})`, principal: t.serviceRole(p), action: "kms:Decrypt", on: `artifact key (${L})`, resource: key, expect: "allowed", context: t.viaS3(B) },

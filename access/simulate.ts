@@ -7,11 +7,67 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import type { AccessCase } from "./cases";
 import { resourceAccount, resourcePolicyFor, type World } from "./world";
 
+/** A statement the simulator looked at: the policy it is in and its Sid, if it has one. */
+export interface StatementRef {
+  readonly policy: string;
+  readonly sid?: string;
+}
+
+/**
+ * What one side of a request (the caller's identity policies, or the resource's policy) said, from
+ * the simulator's own analysis: which statements allowed, which denied, and which matched the
+ * action, resource and principal but not their conditions (the usual sign of a changed ARN).
+ */
+export interface SideAnalysis {
+  /** "Allowed", "ExplicitlyDenied", "ImplicitlyDenied"; for a resource policy also "NotApplicable", "AllowedForAccount", "DeniedForAccount". */
+  readonly result: string;
+  readonly allowedBy: readonly StatementRef[];
+  readonly deniedBy: readonly StatementRef[];
+  readonly conditionNotMet: readonly StatementRef[];
+}
+
 export interface Outcome {
   readonly case: AccessCase;
   /** "Allowed", "ExplicitlyDenied", "ImplicitlyDenied", or the simulator's error. */
   readonly result: string;
   readonly ok: boolean;
+  /** Absent when the simulator could not run (then `result` holds its error). */
+  readonly identity?: SideAnalysis;
+  readonly resource?: SideAnalysis;
+}
+
+interface AnalyzedStatement {
+  policyId: string;
+  statement: { sid?: () => string | undefined; effect?: () => string };
+  actionMatch: boolean;
+  resourceMatch: boolean;
+  principalMatch?: string;
+  conditionMatch: string;
+}
+
+interface AnalyzedSide {
+  result: string;
+  allowStatements: AnalyzedStatement[];
+  denyStatements: AnalyzedStatement[];
+  unmatchedStatements: AnalyzedStatement[];
+}
+
+function ref(s: AnalyzedStatement): StatementRef {
+  const sid = typeof s.statement.sid === "function" ? s.statement.sid() : undefined;
+  return sid ? { policy: s.policyId, sid } : { policy: s.policyId };
+}
+
+function side(analysis: AnalyzedSide | undefined): SideAnalysis | undefined {
+  if (!analysis) return undefined;
+  return {
+    result: analysis.result,
+    allowedBy: analysis.allowStatements.map(ref),
+    deniedBy: analysis.denyStatements.map(ref),
+    conditionNotMet: analysis.unmatchedStatements
+      .filter((s) => s.statement.effect?.() === "Allow")
+      .filter((s) => s.actionMatch && s.resourceMatch && s.principalMatch !== "NoMatch" && s.conditionMatch === "NoMatch")
+      .map(ref),
+  };
 }
 
 export async function evaluate(world: World, c: AccessCase): Promise<Outcome> {
@@ -41,7 +97,14 @@ export async function evaluate(world: World, c: AccessCase): Promise<Outcome> {
     return { case: c, result: `error: ${JSON.stringify(response.errors)}`, ok: false };
   }
   const result = response.overallResult;
-  return { case: c, result, ok: (result === "Allowed") === (c.expect === "allowed") };
+  const analysis = response.resultType === "single" ? response.result.analysis : undefined;
+  return {
+    case: c,
+    result,
+    ok: (result === "Allowed") === (c.expect === "allowed"),
+    identity: side(analysis?.identityAnalysis as AnalyzedSide | undefined),
+    resource: side(analysis?.resourceAnalysis as AnalyzedSide | undefined),
+  };
 }
 
 const COLUMNS = ["#", "who", "action", "on what", "expected", "result"] as const;

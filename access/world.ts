@@ -24,6 +24,11 @@ export interface World {
   readonly bucketOwners: ReadonlyMap<string, string>;
   /** Pipeline account id to the ARN of its artifact key, as the provider rendered it. */
   readonly artifactKeys: ReadonlyMap<string, string>;
+  /**
+   * Key ARN to every alias the key has, when known (doctor reads them; a rendered world leaves
+   * them out and a key carries the alias its stack gives it).
+   */
+  readonly keyAliases?: ReadonlyMap<string, readonly string[]>;
 }
 
 

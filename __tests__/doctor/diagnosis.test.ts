@@ -1,0 +1,174 @@
+/**
+ * Doctor in process: its real SDK clients, mocked with aws-sdk-client-mock, answer from the
+ * accounts the rendered example stacks describe. Each test breaks one thing as an operator would
+ * in the console, and checks that doctor names the right hop, the right policy and the right fix.
+ */
+import type { Hop } from "../../doctor/diagnose";
+import { type Report, runConfig } from "../../doctor/run";
+import { config } from "../../test-support/config";
+import { type FakeAws, fakeAwsFromRendered, renderedExample } from "../../test-support/doctor/fake-aws";
+import { mockedAws } from "../../test-support/doctor/mock-clients";
+
+const A = "111111111111";
+const B = "222222222222";
+const BUCKET = "demo-artifacts-222222222222-ap-northeast-1";
+const example = config();
+
+function healthy(): FakeAws {
+  return fakeAwsFromRendered(example, renderedExample());
+}
+
+async function doctor(fake: FakeAws): Promise<Report> {
+  return runConfig(example, { clients: mockedAws(fake).factory, generated: async () => renderedExample() });
+}
+
+type Doc = { Version: string; Statement: Record<string, unknown>[] };
+const parse = (text: string | undefined): Doc => JSON.parse(text ?? "{}");
+const withoutSid = (text: string | undefined, sid: string) => {
+  const doc = parse(text);
+  return JSON.stringify({ ...doc, Statement: doc.Statement.filter((s) => s.Sid !== sid) });
+};
+
+function broken(report: Report): Hop[] {
+  return report.hops.filter((h) => h.state !== "ok");
+}
+
+describe("doctor on a healthy deployment", () => {
+  it("answers every request as it must, finds no drift and exits 0", async () => {
+    const report = await doctor(healthy());
+    expect(broken(report)).toEqual([]);
+    expect(report.findings).toEqual([]);
+    expect(report.drift).toEqual([]);
+    expect(report.exitCode).toBe(0);
+    // The chain of every pipeline is checked, not only the first one's.
+    expect(report.hops.filter((h) => h.row === "2" && h.expect === "allowed").map((h) => h.on)).toEqual([
+      "web source-access role (A)",
+      "api source-access role (A)",
+    ]);
+  });
+});
+
+describe("doctor names the hop an operator broke", () => {
+  it("bucket statement removed: row 4, the bucket policy in B, redeploy pipeline-account", async () => {
+    // GIVEN the bucket policy without the statement that admits web's source-access role
+    const fake = healthy();
+    const bucket = fake.get(B)!.buckets.get(BUCKET)!;
+    bucket.policy = withoutSid(bucket.policy, "SourceAccessWritesWeb");
+    // WHEN doctor runs
+    const report = await doctor(fake);
+    // THEN exactly web's upload is denied, because of the bucket policy, and the fix is B's stack
+    expect(broken(report).map((h) => `${h.row} ${h.who} ${h.action}`)).toEqual(["4 web source-access role (A) s3:PutObject"]);
+    const [hop] = broken(report);
+    expect(hop.because).toEqual([`the policy of bucket ${BUCKET} (B) does not admit role demo-web-source-access (A) for s3:PutObject`]);
+    expect(hop.fix[0]).toBe("redeploy pipeline-account: npx cdktf deploy pipeline-account");
+    expect(report.drift).toEqual([expect.objectContaining({ policy: `policy of bucket ${BUCKET} (B)`, state: "differs", missing: ["SourceAccessWritesWeb"], stack: "pipeline-account" })]);
+    expect(report.exitCode).toBe(4);
+  });
+
+  it("trust condition pointing at another role: row 2, A's trust policy, its condition quoted", async () => {
+    const fake = healthy();
+    const role = fake.get(A)!.roles.get("demo-web-source-access")!;
+    role.trust = role.trust.replace(`role/demo-web-pipeline`, "role/someone-else");
+    const report = await doctor(fake);
+    expect(broken(report).map((h) => `${h.row} ${h.who} ${h.action}`)).toEqual(["2 web service role (B) sts:AssumeRole"]);
+    const [hop] = broken(report);
+    expect(hop.because).toEqual([
+      `statement PipelineServiceRoleAssumes of the trust policy of role demo-web-source-access (A) would allow it, but its condition {"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::${B}:role/someone-else"}} does not hold for this request`,
+    ]);
+    expect(hop.fix[0]).toBe("redeploy source-account: npx cdktf deploy source-account");
+    expect(report.exitCode).toBe(4);
+  });
+
+  it("key policy without account A: row 5, B's key policy, redeploy pipeline-account", async () => {
+    const fake = healthy();
+    const [key] = fake.get(B)!.keys.values();
+    key.policy = withoutSid(key.policy, "SourceAccessRolesEncryptArtifacts");
+    const report = await doctor(fake);
+    expect(broken(report).map((h) => `${h.row} ${h.who} ${h.action}`)).toEqual([
+      "5 web source-access role (A) kms:GenerateDataKey",
+      "5 api source-access role (A) kms:GenerateDataKey",
+    ]);
+    expect(broken(report)[0].because).toEqual([`the key policy of key ${key.arn.split("/").pop()} (B) does not admit role demo-web-source-access (A) for kms:GenerateDataKey`]);
+    expect(broken(report)[0].fix[0]).toBe("redeploy pipeline-account: npx cdktf deploy pipeline-account");
+  });
+
+  it("alias moved to another key: row 5, the alias no longer names the pipeline's key, move it back", async () => {
+    const fake = healthy();
+    const b = fake.get(B)!;
+    const [key] = b.keys.values();
+    const other = `arn:aws:kms:ap-northeast-1:${B}:key/99999999-aaaa-bbbb-cccc-000000000000`;
+    b.keys.set("99999999-aaaa-bbbb-cccc-000000000000", { arn: other, policy: key.policy });
+    b.aliases.set("alias/demo-artifacts", "99999999-aaaa-bbbb-cccc-000000000000");
+    const report = await doctor(fake);
+    // The source-access roles may use any key of B through S3 that the key's own policy admits,
+    // so every hop still answers as it must: the problem is the wiring, reported on row 5.
+    expect(broken(report)).toEqual([]);
+    expect(report.findings.map((f) => [f.row, f.pipeline, f.problem, f.fix])).toEqual(
+      ["web", "api"].map((p) => [
+        "5",
+        p,
+        `alias/demo-artifacts points at key ${other}, but the pipeline encrypts its artifacts with key ${key.arn}: the alias no longer names the artifact key (no hop depends on it today)`,
+        `point the alias back at the pipeline's key: aws kms update-alias --alias-name alias/demo-artifacts --target-key-id ${key.arn} (in B, or redeploy pipeline-account)`,
+      ]),
+    );
+    expect(report.exitCode).toBe(4);
+  });
+
+  it("ECR action's role_arn changed: row 2 of web's live chain, set the action's role back", async () => {
+    const fake = healthy();
+    const source = fake.get(B)!.pipelines.get("demo-web")!.stages[0].actions[0];
+    source.roleArn = `arn:aws:iam::${A}:role/hand-made-role`;
+    const report = await doctor(fake);
+    const hops = broken(report);
+    expect(hops.map((h) => `${h.row} ${h.pipeline} ${h.on}`)).toEqual(expect.arrayContaining([`2 web role hand-made-role (A), which web's ECR action names`]));
+    const row2 = hops.find((h) => h.row === "2")!;
+    expect(row2.because[0]).toBe(`the ECR action Source/Image of demo-web runs as arn:aws:iam::${A}:role/hand-made-role, not the source-access role arn:aws:iam::${A}:role/demo-web-source-access`);
+    expect(row2.because).toContain("role hand-made-role does not exist in A");
+    expect(row2.fix).toEqual(["set the action's role back: redeploy pipeline-account: npx cdktf deploy pipeline-account"]);
+    // The config's own chain is still fine: only the pipeline's wiring broke.
+    expect(report.hops.find((h) => h.row === "2" && h.on === "web source-access role (A)")?.state).toBe("ok");
+    expect(report.exitCode).toBe(4);
+  });
+
+  it("repository policy without the pipeline account: row 6, A's repository policy, redeploy source-account", async () => {
+    const fake = healthy();
+    const repos = fake.get(A)!.repositories;
+    repos.set("web", repos.get("web")!.split(`arn:aws:iam::${B}:root`).join(`arn:aws:iam::444444444444:root`));
+    const report = await doctor(fake);
+    const hops = broken(report);
+    expect(hops.map((h) => `${h.row} ${h.action} ${h.on}`)).toEqual([
+      "6 ecr:BatchGetImage web repository (A)",
+      "6 ecr:GetDownloadUrlForLayer web repository (A)",
+      "6 ecr:BatchGetImage web repository (A)",
+    ]);
+    expect(hops[0].because).toEqual(["the policy of repository web (A) does not admit a role in B with pull rights (e.g. ECS task execution) for ecr:BatchGetImage"]);
+    expect(hops[0].fix[0]).toBe("redeploy source-account: npx cdktf deploy source-account");
+  });
+
+  it("bus policy without A: row 8, B's bus policy, redeploy pipeline-account", async () => {
+    const fake = healthy();
+    const buses = fake.get(B)!.buses;
+    buses.set("demo-image-pushes", withoutSid(buses.get("demo-image-pushes"), "SourceAccountForwarderPutsEvents"));
+    const report = await doctor(fake);
+    expect(broken(report).map((h) => `${h.row} ${h.who} ${h.action}`)).toEqual(["8 push forwarder role (A) events:PutEvents"]);
+    expect(broken(report)[0].because).toEqual(["the policy of event bus demo-image-pushes (B) does not admit role demo-forward-image-pushes (A) for events:PutEvents"]);
+    expect(broken(report)[0].fix[0]).toBe("redeploy pipeline-account: npx cdktf deploy pipeline-account");
+  });
+
+  it("puts the last failed execution next to the hop that explains it", async () => {
+    const fake = healthy();
+    const bucket = fake.get(B)!.buckets.get(BUCKET)!;
+    bucket.policy = withoutSid(bucket.policy, "SourceAccessWritesWeb");
+    fake.get(B)!.executions.set("demo-web", [
+      { id: "e-2", status: "Failed", actions: [{ stage: "Source", action: "Image", status: "Failed", message: "Access Denied (Service: Amazon S3; Status Code: 403)" }] },
+    ]);
+    const report = await doctor(fake);
+    expect(report.lastFailures.find((f) => f.pipeline === "web")).toEqual({
+      pipeline: "web",
+      account: "B",
+      failure: { executionId: "e-2", when: "2026-11-30T12:05:00.000Z", stage: "Source", action: "Image", message: "Access Denied (Service: Amazon S3; Status Code: 403)" },
+      explainedBy: ["row 4: web source-access role (A) s3:PutObject on web artifacts (B), TLS + SSE-KMS: denied"],
+    });
+    expect(report.lastFailures.find((f) => f.pipeline === "api")).toEqual({ pipeline: "api", account: "B", explainedBy: [] });
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * `npm run doctor`: reads the deployed accounts (read-only), simulates the permission chain on the
+ * live policies with the access model verify:access uses, and names the hop that breaks.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { loadConfig } from "../config/load";
+import { doctorPolicy } from "../doctor/permissions";
+import { jsonReport, textReport } from "../doctor/report";
+import { DoctorError, type Report, runConfig, runPipeline } from "../doctor/run";
+import { renderStacks } from "../terraform/render";
+import { configPathFromEnv, parseCommandLine, ROOT, runCommand, UsageError, UserError } from "./cli";
+
+const USAGE = `Usage: npm run doctor [-- options]
+
+Reads the deployed accounts read-only with the credentials the config names for each (profile,
+assumeRoleArn, else the default chain), simulates every hop of the permission chain on the live
+policies, and says which hop breaks and what to do. Also: drift of each managed policy from what
+the app generates now (renders the stacks with Terraform, about 15 s), and each pipeline's last
+failed execution. Config: PIPELINE_CONFIG, default config/example.json.
+
+Options:
+  --json                      The report as JSON (for tools) instead of text
+  --skip-drift                Do not render the stacks to compare (no Terraform needed)
+  --timeout <seconds>         Give up after this long (default 180)
+  --print-policy <side>       Print the read-only IAM policy doctor needs in the "source" or
+                              "pipeline" account, and exit
+
+Any existing pipeline (not created by this app), from its definition alone:
+  --pipeline <name>           The CodePipeline pipeline's name
+  --pipeline-account <id>     Its account; credentials from --pipeline-profile or the default chain
+  --pipeline-profile <name>   Profile for the pipeline account
+  --source-account <id>       The repository's account (default: the account of the ECR action's role)
+  --source-profile <name>     Profile for the source account
+  --region <region>           Default: AWS_REGION
+
+Endpoints: the SDK's AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> settings apply.
+Exit: 0 every hop answers as it must, 1 could not run (config, flags, credentials, an account
+unreachable, or hops that could not be read), 4 a hop denied, allowed when it must not be, or
+something missing.
+`;
+
+const SPEC = {
+  name: "npm run doctor",
+  usage: USAGE,
+  options: {
+    json: { type: "boolean" },
+    "skip-drift": { type: "boolean" },
+    timeout: { type: "string" },
+    "print-policy": { type: "string" },
+    pipeline: { type: "string" },
+    "pipeline-account": { type: "string" },
+    "pipeline-profile": { type: "string" },
+    "source-account": { type: "string" },
+    "source-profile": { type: "string" },
+    region: { type: "string" },
+  },
+} as const;
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+function accountId(flag: string, value: string | undefined): string | undefined {
+  if (value !== undefined && !ACCOUNT_ID.test(value)) throw new UsageError(`--${flag}: got ${JSON.stringify(value)}; expected a 12-digit account id`);
+  return value;
+}
+
+function within<T>(promise: Promise<T>, seconds: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new UserError(`did not finish within ${seconds} s (raise --timeout, or check the endpoints)`)), seconds * 1000);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const args = parseCommandLine(SPEC, argv);
+  if (!args) return 0;
+  if (args["print-policy"] !== undefined) {
+    const side = args["print-policy"];
+    if (side !== "source" && side !== "pipeline") throw new UsageError(`--print-policy: got ${JSON.stringify(side)}; expected source or pipeline`);
+    process.stdout.write(`${JSON.stringify(doctorPolicy(side), null, 2)}\n`);
+    return 0;
+  }
+  const seconds = args.timeout === undefined ? 180 : Number(args.timeout);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout: got ${JSON.stringify(args.timeout)}; expected a number of seconds`);
+  const pipelineFlags = ["pipeline-account", "pipeline-profile", "source-account", "source-profile", "region"] as const;
+  if (args.pipeline === undefined && pipelineFlags.some((f) => args[f] !== undefined)) {
+    throw new UsageError(`--${pipelineFlags.find((f) => args[f] !== undefined)} is for --pipeline <name> only`);
+  }
+
+  let report: Report;
+  try {
+    if (args.pipeline !== undefined) {
+      const pipelineAccount = accountId("pipeline-account", args["pipeline-account"]);
+      if (!pipelineAccount) throw new UsageError("--pipeline needs --pipeline-account <id>");
+      const sourceAccount = accountId("source-account", args["source-account"]);
+      const region = args.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+      if (!region) throw new UsageError("--pipeline needs --region <region> (or AWS_REGION)");
+      report = await within(
+        runPipeline({
+          region,
+          pipeline: args.pipeline,
+          pipelineAccount: { accountId: pipelineAccount, ...(args["pipeline-profile"] && { profile: args["pipeline-profile"] }) },
+          ...(sourceAccount && { sourceAccount: { accountId: sourceAccount, ...(args["source-profile"] && { profile: args["source-profile"] }) } }),
+        }),
+        seconds,
+      );
+    } else {
+      const config = loadConfig(configPathFromEnv());
+      const work = args["skip-drift"] ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "doctor-"));
+      try {
+        report = await within(runConfig(config, work ? { generated: () => renderStacks(config, work, ROOT) } : {}), seconds);
+      } finally {
+        if (work) fs.rmSync(work, { recursive: true, force: true });
+      }
+    }
+  } catch (e) {
+    if (e instanceof DoctorError) throw new UserError(e.message);
+    throw e;
+  }
+  process.stdout.write(args.json ? jsonReport(report) : textReport(report));
+  return report.exitCode;
+}
+
+runCommand(SPEC, () => main(process.argv.slice(2)));
