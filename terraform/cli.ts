@@ -3,7 +3,7 @@
  * available: `TF_PROVIDER_MIRROR=<dir>` names a filesystem mirror; without it, `/opt/tf-plugins`
  * is used when that directory exists; otherwise Terraform's normal registry.
  */
-import { spawn, spawnSync } from "child_process";
+import { spawn, spawnSync, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -75,17 +75,59 @@ export function mustTerraform(args: readonly string[], cwd: string, env: NodeJS.
   return result;
 }
 
-/** `terraform`, without blocking: the two stacks' steps run side by side. */
-export function terraformAsync(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<TerraformResult> {
+/** Terraform processes started with a signal that are still running: stopped hard if we exit first. */
+const running = new Set<ChildProcess>();
+
+/**
+ * `terraform`, without blocking: the two stacks' steps run side by side.
+ *
+ * With `signal`, Terraform runs in its own process group, so that a Ctrl-C reaches it only through
+ * us, and once: when `signal` aborts, it gets one SIGINT (Terraform stops gracefully and releases
+ * its state lock; a second would make it exit at once), and the promise rejects with the abort's
+ * reason once it has exited. Should we exit before it does, it is killed.
+ */
+export function terraformAsync(
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
+): Promise<TerraformResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn("terraform", [...args, "-no-color"], { cwd, env });
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const child = spawn("terraform", [...args, "-no-color"], { cwd, env, detached: signal !== undefined });
     const chunks: Buffer[] = [];
     const stdout: Buffer[] = [];
+    // To the group, as a Ctrl-C in a terminal would: Terraform and its provider plugins.
+    const interrupt = () => signalGroup(child, "SIGINT");
+    if (signal) {
+      if (running.size === 0) process.once("exit", killRunning);
+      running.add(child);
+      signal.addEventListener("abort", interrupt, { once: true });
+    }
     child.stdout.on("data", (c: Buffer) => (chunks.push(c), stdout.push(c)));
     child.stderr.on("data", (c: Buffer) => chunks.push(c));
     child.on("error", reject);
-    child.on("close", (status) =>
-      resolve({ status: status ?? 1, output: Buffer.concat(chunks).toString("utf8"), stdout: Buffer.concat(stdout).toString("utf8") }),
-    );
+    child.on("close", (status) => {
+      running.delete(child);
+      if (running.size === 0) process.off("exit", killRunning);
+      signal?.removeEventListener("abort", interrupt);
+      if (signal?.aborted) reject(signal.reason);
+      else resolve({ status: status ?? 1, output: Buffer.concat(chunks).toString("utf8"), stdout: Buffer.concat(stdout).toString("utf8") });
+    });
   });
+}
+
+function killRunning(): void {
+  for (const child of running) signalGroup(child, "SIGKILL");
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
 }
