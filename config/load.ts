@@ -60,7 +60,8 @@ function describeIssue(issue: v.BaseIssue<unknown>, raw: unknown): string {
     return `${formatPath(parent)}: unknown field ${JSON.stringify(path[path.length - 1])}; expected only: ${allowed.join(", ")}`;
   }
   // Valibot reports a missing field with its parent's message; the field's own text is better.
-  const expected = expectedOf(schemaAt(path, raw)) ?? issue.message;
+  // A check (a rule beyond the field's shape) says what it wants in its own message.
+  const expected = issue.type === "check" ? issue.message : (expectedOf(schemaAt(path, raw)) ?? issue.message);
   return problem(path, raw, expected);
 }
 

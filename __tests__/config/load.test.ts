@@ -157,6 +157,23 @@ describe("bad input gives one clear line per problem: field, value given, what i
     ]);
   });
 
+  // S3's bucket naming rules reserve these prefixes; the project starts the artifact bucket's name.
+  it.each([
+    ["xn--ab", "xn--"],
+    ["sthree", "sthree-"],
+    ["sthree-web", "sthree-"],
+    ["amzn-s3-demo", "amzn-s3-demo-"],
+  ])("rejects project %j, which starts the artifact bucket's name with %j, naming S3's rule", (project, prefix) => {
+    expect(problems((c) => (c.project = project))).toEqual([
+      `project: got "${project}"; expected a project that keeps the artifact bucket's name clear of the prefixes S3 reserves: ` +
+        `"${project}-artifacts-<account>-<region>" starts with "${prefix}" (S3 bucket naming rules)`,
+    ]);
+  });
+
+  it.each(["xn", "sthreex", "amzn-s3-dem", "s3alias"])("accepts project %j, close to a reserved prefix but clear of it", (project) => {
+    expect(() => parseConfig({ ...exampleInput(), project }, "test.json")).not.toThrow();
+  });
+
   it.each([
     ["too long (29 characters)", "a".repeat(29)],
     ["a dot", "web.app"],
@@ -250,6 +267,21 @@ describe("bad input gives one clear line per problem: field, value given, what i
     expect(
       problems((c) => (c.backend = { type: "s3", bucket: "Demo_State", region: "eu-west-1", keyPrefix: "p" })),
     ).toEqual(['backend.bucket: got "Demo_State"; expected an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens']);
+  });
+
+  it.each([
+    ["xn--state", 'starts with "xn--"'],
+    ["sthree-state", 'starts with "sthree-"'],
+    ["amzn-s3-demo-state", 'starts with "amzn-s3-demo-"'],
+    ["state-s3alias", 'ends with "-s3alias"'],
+    ["state--ol-s3", 'ends with "--ol-s3"'],
+    ["state.mrap", 'ends with ".mrap"'],
+    ["state--x-s3", 'ends with "--x-s3"'],
+    ["state--table-s3", 'ends with "--table-s3"'],
+  ])("rejects S3 backend bucket %j, which S3 reserves, naming the rule", (bucket, rule) => {
+    expect(problems((c) => (c.backend = { type: "s3", bucket, region: "eu-west-1", keyPrefix: "p" }))).toEqual([
+      `backend.bucket: got "${bucket}"; expected a bucket name S3 allows: "${bucket}" ${rule}, which S3 reserves (S3 bucket naming rules)`,
+    ]);
   });
 
   it("reports every problem at once", () => {
