@@ -79,6 +79,40 @@ describe("bad input gives one clear line per problem: field, value given, what i
     );
   });
 
+  describe("what JSON.parse lets through", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "config-edges-"));
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const write = (name: string, text: string) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, text);
+      return file;
+    };
+
+    it("reports a key given twice, where JSON.parse would silently keep the last", () => {
+      const example = fs.readFileSync(path.join(ROOT, "config", "example.json"), "utf8");
+      // The example, with a second name in the first pipeline and a second region at the top.
+      const text = example.replace('"name": "web",', '"name": "web", "name": "api",').replace(/\n}\s*$/, ',\n  "region": "eu-west-1"\n}\n');
+      const file = write("duplicates.json", text);
+      expect(() => loadConfig(file)).toThrow(
+        // In the order the second occurrences appear in the file.
+        new ConfigError(file, [
+          'pipelines[0].name: got "web", then "api" (the file gives the key "name" twice); expected each field once',
+          'region: got "ap-northeast-1", then "eu-west-1" (the file gives the key "region" twice); expected each field once',
+        ]),
+      );
+    });
+
+    it("gives a pathologically nested file the usual one-line error, not a stack overflow", () => {
+      const depth = 100_000;
+      const file = write("deep.json", `{"project": ${"[".repeat(depth)}${"]".repeat(depth)}}`);
+      expect(() => loadConfig(file)).toThrow(
+        new ConfigError(file, [
+          "project[0][0][0]...: nested more than 32 levels deep; expected at most 32 (a config's deepest field is 4 levels down, see config/example.json)",
+        ]),
+      );
+    });
+  });
+
   it("rejects a config that is not an object", () => {
     expect(() => parseConfig(["demo"], "test.json")).toThrow(
       'Invalid config test.json:\n  - (top level): got ["demo"]; expected a JSON object (see config/example.json)',
