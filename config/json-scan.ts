@@ -37,8 +37,27 @@ interface Frame {
   readonly members: Map<string, Member[]>;
 }
 
-const SPACE = new Set([" ", "\t", "\n", "\r", "\uFEFF", ",", ":"]);
-const END_OF_LITERAL = new Set([" ", "\t", "\n", "\r", ",", "]", "}"]);
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const BOM = 0xfeff;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+
+function isSpace(c: number): boolean {
+  return c === SPACE || c === LF || c === CR || c === TAB || c === COMMA || c === COLON || c === BOM;
+}
+
+function endsLiteral(c: number): boolean {
+  return c === SPACE || c === LF || c === CR || c === TAB || c === COMMA || c === CLOSE_ARRAY || c === CLOSE_OBJECT;
+}
 
 /** Scans `text`, which must be valid JSON, for duplicate keys and nesting deeper than `maxDepth`. */
 export function scanJson(text: string, maxDepth: number): JsonScan {
@@ -73,16 +92,16 @@ export function scanJson(text: string, maxDepth: number): JsonScan {
 
   let i = 0;
   while (i < text.length) {
-    const c = text[i];
-    if (SPACE.has(c)) {
+    const c = text.charCodeAt(i);
+    if (isSpace(c)) {
       i++;
-    } else if (c === "{" || c === "[") {
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
       const path = valuePath();
       if (stack.length >= maxDepth) return { duplicates: sorted(duplicates), tooDeep: path };
       startValue(i);
-      stack.push({ path, isObject: c === "{", index: 0, members: new Map() });
+      stack.push({ path, isObject: c === OPEN_OBJECT, index: 0, members: new Map() });
       i++;
-    } else if (c === "}" || c === "]") {
+    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
       const frame = stack.pop() as Frame;
       for (const [key, members] of frame.members) {
         if (members.length < 2) continue;
@@ -90,9 +109,9 @@ export function scanJson(text: string, maxDepth: number): JsonScan {
       }
       i++;
       endValue(i);
-    } else if (c === '"') {
+    } else if (c === QUOTE) {
       const start = i++;
-      while (text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
+      for (let d = text.charCodeAt(i); d !== QUOTE; d = text.charCodeAt(i)) i += d === BACKSLASH ? 2 : 1;
       i++;
       const frame = top();
       if (frame?.isObject && frame.key === undefined) {
@@ -105,7 +124,7 @@ export function scanJson(text: string, maxDepth: number): JsonScan {
       }
     } else {
       const start = i;
-      while (i < text.length && !END_OF_LITERAL.has(text[i])) i++;
+      while (i < text.length && !endsLiteral(text.charCodeAt(i))) i++;
       startValue(start);
       endValue(i);
     }
