@@ -201,13 +201,12 @@ export function onExit(undo: () => void): () => void {
  * A new temporary directory, removed when the process exits. An unusable TMPDIR (missing, a file,
  * read-only) is one line naming it, before any work.
  */
-export function makeTempDir(prefix: string, env: NodeJS.ProcessEnv = process.env): { readonly dir: string; readonly remove: () => void } {
+export function makeTempDir(prefix: string, base: string = os.tmpdir()): { readonly dir: string; readonly remove: () => void } {
   let dir: string;
   try {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    dir = fs.mkdtempSync(path.join(base, prefix));
   } catch (e) {
-    const source = env.TMPDIR ? `TMPDIR=${env.TMPDIR}` : "the system's temporary directory";
-    throw new UserError(`cannot create a temporary directory in ${os.tmpdir()} (${source}): ${errorCode(e)}; set TMPDIR to a writable directory`);
+    throw new UserError(`cannot create a temporary directory in ${base}: ${errorCode(e)}; set TMPDIR to a writable directory`);
   }
   return { dir, remove: onExit(() => fs.rmSync(dir, { recursive: true, force: true })) };
 }

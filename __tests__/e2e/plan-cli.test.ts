@@ -101,7 +101,7 @@ describe("npm run plan", () => {
       seed(dir, STALE);
       const run = runPlan(["--offline", "--plans-dir", dir], { TMPDIR: tmpdir });
       expect(run.stderr).toBe(
-        `npm run plan: cannot create a temporary directory in ${tmpdir} (TMPDIR=${tmpdir}): ${reason}; set TMPDIR to a writable directory\n`,
+        `npm run plan: cannot create a temporary directory in ${tmpdir}: ${reason}; set TMPDIR to a writable directory\n`,
       );
       expect(run.status).toBe(1);
       expect(planFiles(dir)).toEqual([...STALE].sort());
