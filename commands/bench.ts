@@ -14,7 +14,6 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { FRAMEWORK_PACKAGE } from "../lib/cdktf";
 import { checkWritableDir, integerOption, makeTempDir, parseCommandLine, ROOT, runCommand, UserError, type CommandContext } from "./cli";
 
 const MIN_RUNS = 5;
@@ -203,6 +202,8 @@ async function measureAll(settings: Settings, tmp: string, example: string): Pro
     env: { PIPELINE_CONFIG: config },
   });
 
+  // Loaded here, not at the top (it loads the framework): --help and bad arguments answer at once.
+  const { FRAMEWORK_PACKAGE } = await import("../lib/cdktf");
   const results: Measurement[] = [];
   results.push(await measure("floor", null, { argv: [node, "-e", `require(${JSON.stringify(FRAMEWORK_PACKAGE)})`] }, settings));
   const exampleOut = path.join(tmp, "out-example");

@@ -8,10 +8,6 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../config/load";
-import { accessCases } from "../access/cases";
-import { evaluate, markdownTable, textTable } from "../access/simulate";
-import { buildWorld } from "../access/world";
-import { renderStacks } from "../terraform/render";
 import { configPathFromEnv, DEFAULT_CONFIG, makeTempDir, parseCommandLine, ROOT, runCommand, UserError, type CommandContext } from "./cli";
 
 const README = path.join(ROOT, "README.md");
@@ -68,6 +64,13 @@ async function main({ signal }: CommandContext): Promise<number> {
 
   const config = loadConfig(configPath);
   const work = makeTempDir("verify-access-");
+  // Loaded once the arguments and the config are known good: --help and mistakes answer at once.
+  const [{ accessCases }, { evaluate, markdownTable, textTable }, { buildWorld }, { renderStacks }] = await Promise.all([
+    import("../access/cases"),
+    import("../access/simulate"),
+    import("../access/world"),
+    import("../terraform/render"),
+  ]);
   try {
     const world = buildWorld(config, await renderStacks(config, work.dir, ROOT, signal));
     const outcomes = await Promise.all(accessCases(config, world).map((c) => evaluate(world, c)));
