@@ -1,5 +1,7 @@
 /** Our commands as processes, run as `npm run <name>` runs them: node with the TypeScript loader, in the repository root. */
 import { spawn, type ChildProcessWithoutNullStreams } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
 import { ROOT } from "./config";
 
 export interface Finished {
@@ -17,10 +19,13 @@ export interface Started {
   readonly finished: Promise<Finished>;
 }
 
-/** Starts `script` (a path from the repository root) with `args`; `env` adds to ours (PIPELINE_CONFIG cleared). */
-export function start(script: string, args: readonly string[] = [], env: Record<string, string> = {}): Started {
+/**
+ * Starts `script` (a path from the repository root) with `args`; `env` adds to ours (PIPELINE_CONFIG
+ * cleared). `root` is the checkout to run it in (default: this one).
+ */
+export function start(script: string, args: readonly string[] = [], env: Record<string, string> = {}, root = ROOT): Started {
   const child = spawn(process.execPath, ["-r", "./scripts/register.js", script, ...args], {
-    cwd: ROOT,
+    cwd: root,
     env: { ...process.env, PIPELINE_CONFIG: "", ...env },
   });
   let stdout = "";
@@ -51,6 +56,19 @@ export function start(script: string, args: readonly string[] = [], env: Record<
 }
 
 /** Runs `script` to the end. */
-export function run(script: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<Finished> {
-  return start(script, args, env).finished;
+export function run(script: string, args: readonly string[] = [], env: Record<string, string> = {}, root = ROOT): Promise<Finished> {
+  return start(script, args, env, root).finished;
+}
+
+/** What a checkout of the app needs to run, and nothing a run writes (or the tests). */
+const NOT_COPIED = new Set(["node_modules", ".git", "cdktf.out", "plans", "terraform-state", "bench", "coverage", "__tests__"]);
+
+/**
+ * A copy of this checkout in `dir`, sharing node_modules, for runs that write where the app writes
+ * (cdktf.out/, terraform-state/) without touching this checkout, which other tests read.
+ */
+export function sandboxCheckout(dir: string): string {
+  fs.cpSync(ROOT, dir, { recursive: true, filter: (source) => !NOT_COPIED.has(path.basename(source)) || source === ROOT });
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+  return dir;
 }
