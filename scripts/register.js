@@ -14,14 +14,17 @@ const fs = require("fs");
 const path = require("path");
 const options = require("./swc-options");
 
-const cacheDir = path.join(__dirname, "..", "node_modules", ".cache", "ts-transpile");
+const root = path.join(__dirname, "..");
+const cacheDir = path.join(root, "node_modules", ".cache", "ts-transpile");
 const optionsKey = `${JSON.stringify(options)}${require("@swc/core/package.json").version}+maps`;
 let swc;
 /** Where the source map of each file loaded so far is cached. */
 const mapFiles = new Map();
 
 function transpile(source, filename) {
-  const hash = crypto.createHash("sha256").update(optionsKey).update(filename).update(source).digest("hex");
+  // The path from the project root, not the absolute one: a copy of the checkout (the e2e tests
+  // make some) reuses the cache instead of adding to it on every run.
+  const hash = crypto.createHash("sha256").update(optionsKey).update(path.relative(root, filename)).update(source).digest("hex");
   const cached = path.join(cacheDir, `${hash}.js`);
   mapFiles.set(filename, `${cached}.map`);
   try {
