@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { parseArgs, type ParseArgsConfig } from "util";
 import { ConfigError } from "../config/load";
-import { TerraformError } from "../terraform/cli";
+import { TerraformError, TerraformNotFound } from "../terraform/cli";
 
 /** The repository root: where cdktf.json is, and what the default config path starts from. */
 export const ROOT = path.resolve(__dirname, "..");
@@ -281,7 +281,7 @@ function report(spec: Pick<CommandSpec<Options>, "name" | "usage">, e: unknown):
     process.stderr.write(`${spec.name}: ${e.message}\n\n${spec.usage}${spec.usage.endsWith("\n") ? "" : "\n"}`);
   } else if (e instanceof ConfigError) {
     process.stderr.write(`${e.message}\n`);
-  } else if (e instanceof UserError || e instanceof Interrupted || e instanceof TerraformError) {
+  } else if (e instanceof UserError || e instanceof Interrupted || e instanceof TerraformError || e instanceof TerraformNotFound) {
     process.stderr.write(`${spec.name}: ${e.message}\n`);
   } else {
     process.stderr.write(`${e instanceof Error ? sourceMappedStack(e) : String(e)}\n`);

@@ -61,10 +61,22 @@ export class TerraformError extends Error {
   }
 }
 
+/** There is no `terraform` to run: what the user can fix, said in one line. */
+export class TerraformNotFound extends Error {
+  override name = "TerraformNotFound";
+  constructor() {
+    super("terraform is not on PATH: install Terraform (1.11 or later) and run the command again");
+  }
+}
+
+function spawnError(e: NodeJS.ErrnoException): Error {
+  return e.code === "ENOENT" ? new TerraformNotFound() : e;
+}
+
 /** Runs terraform and returns its exit status and combined output, without color. */
 export function terraform(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): TerraformResult {
   const result = spawnSync("terraform", [...args, "-no-color"], { cwd, env, encoding: "utf8", maxBuffer: 256 << 20 });
-  if (result.error) throw result.error;
+  if (result.error) throw spawnError(result.error);
   return { status: result.status ?? 1, output: `${result.stdout}${result.stderr}`, stdout: result.stdout };
 }
 
@@ -109,7 +121,7 @@ export function terraformAsync(
     }
     child.stdout.on("data", (c: Buffer) => (chunks.push(c), stdout.push(c)));
     child.stderr.on("data", (c: Buffer) => chunks.push(c));
-    child.on("error", reject);
+    child.on("error", (e) => reject(spawnError(e)));
     child.on("close", (status) => {
       running.delete(child);
       if (running.size === 0) process.off("exit", killRunning);

@@ -108,6 +108,15 @@ describe("npm run plan", () => {
     });
   });
 
+  it("without terraform on PATH says so in one line, exit 1, and leaves no plans", () => {
+    const dir = path.join(work, "no-terraform");
+    seed(dir, [...STALE, ...USERS]);
+    const run = runPlan(["--offline", "--plans-dir", dir], { PATH: path.join(work, "empty-path") });
+    expect(run.stderr).toBe("npm run plan: terraform is not on PATH: install Terraform (1.11 or later) and run the command again\n");
+    expect(run.status).toBe(1);
+    expect(planFiles(dir)).toEqual([...USERS].sort());
+  });
+
   it("reads a relative PIPELINE_CONFIG from where npm was run, and names the absolute path it tried", () => {
     const sub = path.join(work, "sub");
     fs.mkdirSync(sub, { recursive: true });
