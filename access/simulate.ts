@@ -16,7 +16,8 @@ export interface Outcome {
 
 export async function evaluate(world: World, c: AccessCase): Promise<Outcome> {
   const isService = !c.principal.startsWith("arn:");
-  const role = world.roles.get(c.principal);
+  // A role with a path (`role/service-role/x`) is the world's role of that name: names are unique in an account.
+  const role = world.roles.get(c.principal) ?? world.roles.get(c.principal.replace(/:role\/(?:[^/]+\/)+/, ":role/"));
   const identityPolicies = c.identity ? [{ name: "own-policy", policy: c.identity }] : (role?.identityPolicies ?? []);
   const accountId = c.resourceAccount ?? resourceAccount(world, c.resource);
   if (!accountId) throw new Error(`case "${c.who} ${c.action} ${c.on}": unknown owner of ${c.resource}`);

@@ -2,6 +2,7 @@
  * The policies of both accounts as the AWS provider rendered them, indexed the way AWS evaluates
  * a request: the caller's identity policies, and the policy of the resource it calls.
  */
+import { pipelineAccounts, stackAccount } from "../config/accounts";
 import type { Config } from "../config/schema";
 import * as naming from "../lib/naming";
 import type { RenderedResource, RenderedStack } from "../terraform/render";
@@ -21,9 +22,10 @@ export interface World {
   readonly resourcePolicies: ReadonlyMap<string, PolicyDocument>;
   /** Bucket name to the account that owns it (S3 ARNs carry no account). */
   readonly bucketOwners: ReadonlyMap<string, string>;
-  /** ARN of the artifact key, as the provider rendered it. */
-  readonly artifactKeyArn: string;
+  /** Pipeline account id to the ARN of its artifact key, as the provider rendered it. */
+  readonly artifactKeys: ReadonlyMap<string, string>;
 }
+
 
 function parse(json: unknown, what: string): PolicyDocument {
   if (typeof json !== "string") throw new Error(`${what} has no rendered policy`);
@@ -40,10 +42,10 @@ export function buildWorld(config: Config, stacks: readonly RenderedStack[]): Wo
   const roles = new Map<string, Role>();
   const resourcePolicies = new Map<string, PolicyDocument>();
   const bucketOwners = new Map<string, string>();
-  let artifactKeyArn: string | undefined;
+  const artifactKeys = new Map<string, string>();
 
   for (const { stack, resources } of stacks) {
-    const accountId = stack === "source-account" ? config.sourceAccount.accountId : config.pipelineAccount.accountId;
+    const accountId = stackAccount(config, stack);
     const managed = resources.filter((r) => r.mode === "managed");
     const rolesByName = new Map<string, Role>();
     for (const r of managed.filter((r) => r.type === "aws_iam_role")) {
@@ -73,12 +75,7 @@ export function buildWorld(config: Config, stacks: readonly RenderedStack[]): Wo
           break;
         }
         case "aws_cloudwatch_event_bus_policy":
-          resourcePolicies.set(
-            str(r, "event_bus_name") === "default"
-              ? naming.defaultEventBusArn(config.region, accountId)
-              : `arn:aws:events:${config.region}:${accountId}:event-bus/${str(r, "event_bus_name")}`,
-            parse(r.values.policy, r.address),
-          );
+          resourcePolicies.set(naming.eventBusArn(config.region, accountId, str(r, "event_bus_name")), parse(r.values.policy, r.address));
           break;
         case "aws_ecr_repository_policy":
           resourcePolicies.set(
@@ -86,10 +83,12 @@ export function buildWorld(config: Config, stacks: readonly RenderedStack[]): Wo
             parse(r.values.policy, r.address),
           );
           break;
-        case "aws_kms_key":
-          artifactKeyArn = str(r, "arn");
-          resourcePolicies.set(artifactKeyArn, parse(r.values.policy, r.address));
+        case "aws_kms_key": {
+          const arn = str(r, "arn");
+          artifactKeys.set(accountId, arn);
+          resourcePolicies.set(arn, parse(r.values.policy, r.address));
           break;
+        }
         case "aws_s3_bucket":
           bucketOwners.set(str(r, "bucket"), accountId);
           break;
@@ -99,8 +98,12 @@ export function buildWorld(config: Config, stacks: readonly RenderedStack[]): Wo
       }
     }
   }
-  if (!artifactKeyArn) throw new Error("no artifact key was rendered");
-  return { roles, resourcePolicies, bucketOwners, artifactKeyArn };
+  for (const account of pipelineAccounts(config)) {
+    if (stacks.some((s) => s.stack === account.stack) && !artifactKeys.has(account.accountId)) {
+      throw new Error(`no artifact key was rendered for ${account.stack}`);
+    }
+  }
+  return { roles, resourcePolicies, bucketOwners, artifactKeys };
 }
 
 /** The resource policy AWS evaluates for a request on `resourceArn` (an object's is its bucket's). */

@@ -5,9 +5,12 @@
 import * as fs from "fs";
 import * as v from "valibot";
 import { scanJson, type DuplicateKey, type JsonPath } from "./json-scan";
-import { type Config, CONFIG_EXPECTED, ConfigSchema, relationProblems } from "./schema";
+import { type Config, CONFIG_EXPECTED, ConfigSchema, PIPELINE_ACCOUNTS_EXPECTED, relationProblems } from "./schema";
 
-/** Deeper than any config (its deepest field is 4 levels down); validation recurses once per level. */
+/**
+ * Deeper than any config needs (an adopted repository's ownerStatements, IAM JSON, reach about 9
+ * levels: a condition's values); validation recurses once per level.
+ */
 const MAX_DEPTH = 32;
 
 export class ConfigError extends Error {
@@ -23,7 +26,8 @@ export class ConfigError extends Error {
 export function loadConfig(file: string): Config {
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    // Editors on Windows may start a UTF-8 file with a byte-order mark, which JSON.parse rejects.
+    text = fs.readFileSync(file, "utf8").replace(/^\uFEFF/, "");
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : (e as Error).message;
     throw new ConfigError(file, [`${reason}; expected a JSON config file (see config/example.json)`]);
@@ -39,7 +43,7 @@ export function loadConfig(file: string): Config {
     // The path of such a value is as long as it is deep: its first levels say where it is.
     const where = scan.tooDeep.length > 4 ? `${formatPath(scan.tooDeep.slice(0, 4))}...` : formatPath(scan.tooDeep);
     throw new ConfigError(file, [
-      `${where}: nested more than ${MAX_DEPTH} levels deep; expected at most ${MAX_DEPTH} (a config's deepest field is 4 levels down, see config/example.json)`,
+      `${where}: nested more than ${MAX_DEPTH} levels deep; expected at most ${MAX_DEPTH} levels (no config field nests that deep, see config/example.json)`,
     ]);
   }
   if (scan.duplicates.length > 0) throw new ConfigError(file, scan.duplicates.map(describeDuplicate));
@@ -54,8 +58,12 @@ function describeDuplicate({ path, values }: DuplicateKey): string {
 }
 
 export function parseConfig(raw: unknown, source: string): Config {
-  // Valibot's object schemas accept arrays; a config that is a list is simply not a config.
+  // Valibot's object and record schemas accept arrays; a config that is a list is simply not a
+  // config, and a list of pipeline accounts has no short names.
   if (Array.isArray(raw)) throw new ConfigError(source, [problem([], raw, CONFIG_EXPECTED)]);
+  if (Array.isArray((raw as { pipelineAccounts?: unknown } | null)?.pipelineAccounts)) {
+    throw new ConfigError(source, [problem(["pipelineAccounts"], raw, PIPELINE_ACCOUNTS_EXPECTED)]);
+  }
   const result = v.safeParse(ConfigSchema, raw, { abortEarly: false });
   if (!result.success) {
     throw new ConfigError(source, result.issues.map((issue) => describeIssue(issue, raw)));
@@ -74,6 +82,11 @@ type Path = JsonPath;
 
 function describeIssue(issue: v.BaseIssue<unknown>, raw: unknown): string {
   const path: Path = (issue.path ?? []).map((item) => item.key as string | number);
+  // A map's key that breaks its rule: the problem is the key, not the value under it.
+  const last = issue.path?.[issue.path.length - 1] as { origin?: string; key?: unknown } | undefined;
+  if (last?.origin === "key" && issue.input === last.key && issue.type !== "strict_object") {
+    return `${formatPath(path)}: got the key ${JSON.stringify(path[path.length - 1])}; expected ${issue.message}`;
+  }
   if (issue.type === "strict_object" && issue.expected === "never") {
     const parent = path.slice(0, -1);
     const allowed = fieldsOf(schemaAt(parent, raw));

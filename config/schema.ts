@@ -44,6 +44,17 @@ const account = (which: string) =>
     assumeRoleArn: v.optional(roleArn),
   });
 
+// The key names the account's stack (pipeline-account-<key>) and its state file.
+const ACCOUNT_KEY_EXPECTED = "1 to 16 lowercase letters, digits and hyphens (the short name of a pipeline account)";
+const accountKey = text(ACCOUNT_KEY_EXPECTED, /^[a-z0-9-]{1,16}$/);
+
+export const PIPELINE_ACCOUNTS_EXPECTED =
+  'a map from a short name (1 to 16 lowercase letters, digits and hyphens) to a pipeline account: { "accountId", "profile"?, "assumeRoleArn"? }';
+const pipelineAccountsMap = v.pipe(
+  v.record(accountKey, account("pipeline account"), PIPELINE_ACCOUNTS_EXPECTED),
+  v.description(PIPELINE_ACCOUNTS_EXPECTED),
+);
+
 // Names S3 refuses to create a bucket with, from "General purpose bucket naming rules" in the S3
 // User Guide (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
 // A plan does not catch them: CreateBucket fails at apply time.
@@ -95,13 +106,47 @@ const imageTag = text(
   /^(?:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|\*|)$/,
 );
 
+function days(expected: string) {
+  return v.pipe(v.number(expected), v.integer(expected), v.minValue(1, expected), v.maxValue(3650, expected), v.description(expected));
+}
+
+const OWNER_STATEMENTS_EXPECTED =
+  "for an adopted repository (create: false), its owner's own repository policy statements to keep next to this app's: a list of IAM policy statements, each with a Sid and an Effect";
+const OWNER_SID_EXPECTED = `a statement id of 1 to 128 letters and digits, other than "PipelineAccountPull" (this app's)`;
+
+const UNTAGGED_EXPECTED =
+  "days after which untagged images expire (a lifecycle policy on a repository this app creates): a whole number from 1 to 3650, or false to keep them; default 30";
+
 const repository = object("an object with the repository's name and whether this app creates it", {
   name: repositoryName,
   create: v.optional(
     bool("true (default) to create the repository in the source account; false to adopt an existing one, of which only the policy is managed"),
     true,
   ),
+  ownerStatements: v.optional(
+    v.pipe(
+      v.array(
+        v.looseObject(
+          {
+            Sid: text(OWNER_SID_EXPECTED, /^[A-Za-z0-9]{1,128}$/),
+            Effect: v.picklist(["Allow", "Deny"], '"Allow" or "Deny"'),
+          },
+          OWNER_STATEMENTS_EXPECTED,
+        ),
+        OWNER_STATEMENTS_EXPECTED,
+      ),
+      v.minLength(1, OWNER_STATEMENTS_EXPECTED),
+      v.description(OWNER_STATEMENTS_EXPECTED),
+    ),
+  ),
+  // Optional without a default here: the default applies to created repositories only (see relationProblems).
+  expireUntaggedImagesAfterDays: v.optional(
+    v.pipe(v.union([days(UNTAGGED_EXPECTED), v.literal(false)], UNTAGGED_EXPECTED), v.description(UNTAGGED_EXPECTED)),
+  ),
 });
+
+/** Untagged images of a created repository expire after this many days unless the config says otherwise. */
+export const DEFAULT_UNTAGGED_IMAGE_DAYS = 30;
 
 const trigger = v.pipe(
   v.picklist(["push", "manual"], '"push" (default: an image push starts the pipeline) or "manual"'),
@@ -112,7 +157,12 @@ const trigger = v.pipe(
 const ecsName = (what: string) =>
   text(`the ${what}: 1 to 255 letters, digits, "-" and "_"`, /^[A-Za-z0-9_-]{1,255}$/);
 
-const roleName = (what: string) => text(`the name of ${what}: 1 to 64 characters, letters, digits and +=,.@_-`, /^[\w+=,.@-]{1,64}$/);
+// A role by name, or by ARN when it has a path (roles AWS creates for you live under /service-role/).
+const existingRole = (what: string) =>
+  text(
+    `${what}: its name (1 to 64 characters, letters, digits and +=,.@_-), or its ARN if it has a path, e.g. "arn:aws:iam::222222222222:role/service-role/ecsTaskExecutionRole"`,
+    /^(?:[\w+=,.@-]{1,64}|arn:aws:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64})$/,
+  );
 
 const approvalDeploy = v.strictObject({ type: v.literal("approval") }, '{ "type": "approval" }');
 
@@ -122,8 +172,10 @@ const ecsDeploy = v.strictObject(
     cluster: ecsName("ECS cluster's name"),
     service: ecsName("ECS service's name"),
     containerName: ecsName("container in the task definition that runs the image"),
-    executionRoleName: roleName("the service's task execution role (in the pipeline account)"),
-    taskRoleName: v.optional(roleName("the service's task role, if its task definition has one")),
+    executionRoleName: existingRole("the service's task execution role (in the pipeline account)"),
+    taskRoleName: v.optional(
+      existingRole("the service's task role, required if its task definition has one (else RegisterTaskDefinition is denied iam:PassRole)"),
+    ),
     grantExecutionRolePull: v.optional(
       bool("true (default) to give the execution role the permission to pull from the source account's repository"),
       true,
@@ -138,8 +190,14 @@ const deploy = v.optional(
   { type: "approval" },
 );
 
-const pipeline = object("an object with name, repository and optionally imageTag, trigger and deploy", {
+const pipeline = object("an object with name, repository and optionally account, imageTag, trigger and deploy", {
   name: pipelineNameField,
+  account: v.optional(
+    v.pipe(
+      v.string("the short name of the pipeline account it runs in: a key of pipelineAccounts"),
+      v.description("the short name of the pipeline account it runs in: a key of pipelineAccounts (only with pipelineAccounts)"),
+    ),
+  ),
   repository,
   imageTag: v.optional(imageTag, "latest"),
   trigger: v.optional(trigger, "push"),
@@ -193,13 +251,18 @@ export const ConfigSchema = object(CONFIG_EXPECTED, {
   project,
   region,
   sourceAccount: account("source account, which owns the ECR repositories"),
-  pipelineAccount: account("pipeline account, which runs CodePipeline"),
+  pipelineAccount: v.optional(account("pipeline account, which runs CodePipeline (or pipelineAccounts, for several)")),
+  pipelineAccounts: v.optional(pipelineAccountsMap),
   pipelines: v.pipe(
     v.array(pipeline, pipelinesExpected),
     v.minLength(1, pipelinesExpected),
     v.description(pipelinesExpected),
   ),
   backend,
+  artifactRetentionDays: v.optional(
+    days("days after which pipeline artifacts, and replaced versions of them, expire from the artifact bucket: a whole number from 1 to 3650; default 90"),
+    90,
+  ),
   preventDestroy: v.optional(
     bool("true (default) to protect the artifact key and bucket with lifecycle.prevent_destroy; false to allow terraform destroy"),
     true,
@@ -212,6 +275,7 @@ export type ConfigInput = v.InferInput<typeof ConfigSchema>;
 export type Config = v.InferOutput<typeof ConfigSchema>;
 export type PipelineConfig = Config["pipelines"][number];
 export type AccountConfig = Config["sourceAccount"];
+export type PipelineAccountsConfig = NonNullable<Config["pipelineAccounts"]>;
 export type BackendConfig = Config["backend"];
 export type DeployConfig = PipelineConfig["deploy"];
 export type EcsDeployConfig = Extract<DeployConfig, { type: "ecs" }>;
@@ -230,18 +294,114 @@ export interface RelationProblem {
   readonly expected: string;
 }
 
+type Path = (string | number)[];
+
+/** Every account the config names, with where it names it. */
+function namedAccounts(config: Config): { path: Path; account: AccountConfig }[] {
+  return [
+    { path: ["sourceAccount"], account: config.sourceAccount },
+    ...(config.pipelineAccount ? [{ path: ["pipelineAccount"], account: config.pipelineAccount }] : []),
+    ...Object.entries(config.pipelineAccounts ?? {}).map(([key, account]) => ({ path: ["pipelineAccounts", key], account })),
+  ];
+}
+
+function formatPath(path: readonly (string | number)[]): string {
+  return path.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
+}
+
+/** Which pipeline account a pipeline runs in, as the config names it; undefined if it names none that exists. */
+export function accountKeyOf(config: Config, p: PipelineConfig): string | undefined {
+  if (config.pipelineAccount) return SINGLE_ACCOUNT;
+  return p.account !== undefined && Object.hasOwn(config.pipelineAccounts ?? {}, p.account) ? p.account : undefined;
+}
+
+/** The key `accountKeyOf` gives every pipeline of a config with one `pipelineAccount`. */
+export const SINGLE_ACCOUNT = "";
+
 /**
  * Checks across fields, which a schema cannot express: run on a config that passed the schema.
  * Each problem points at the later of two clashing fields.
  */
 export function relationProblems(config: Config): RelationProblem[] {
   const problems: RelationProblem[] = [];
-  if (config.sourceAccount.accountId === config.pipelineAccount.accountId) {
+  const accounts = config.pipelineAccounts;
+  if (config.pipelineAccount && accounts) {
     problems.push({
-      path: ["pipelineAccount", "accountId"],
-      expected: "an account id different from sourceAccount.accountId (the two stacks are for two accounts)",
+      path: ["pipelineAccounts"],
+      expected: "either pipelineAccount (one pipeline account) or pipelineAccounts (several), not both",
     });
+    return problems;
   }
+  if (!config.pipelineAccount && !accounts) {
+    problems.push({
+      path: ["pipelineAccount"],
+      expected: 'an object with accountId and optionally profile or assumeRoleArn (or "pipelineAccounts", a map of several)',
+    });
+    return problems;
+  }
+  const keys = Object.keys(accounts ?? {});
+  if (accounts && keys.length === 0) {
+    problems.push({ path: ["pipelineAccounts"], expected: "at least one pipeline account" });
+    return problems;
+  }
+
+  // Two stacks for one account would fight over its key alias, bucket and role names.
+  const named = namedAccounts(config);
+  const firstAccount = new Map<string, Path>();
+  for (const { path, account } of named) {
+    const before = firstAccount.get(account.accountId);
+    if (before) {
+      problems.push({
+        path: [...path, "accountId"],
+        expected: `an account id different from ${formatPath([...before, "accountId"])} (each account has its own stack)`,
+      });
+    } else {
+      firstAccount.set(account.accountId, path);
+    }
+    const roleAccount = account.assumeRoleArn?.split(":")[4];
+    if (roleAccount !== undefined && roleAccount !== account.accountId) {
+      problems.push({
+        path: [...path, "assumeRoleArn"],
+        expected: `a role in account ${account.accountId}, the account it is given for (with a role in ${roleAccount}, Terraform would work in the wrong account)`,
+      });
+    }
+  }
+
+  config.pipelines.forEach((p, i) => {
+    if (config.pipelineAccount && p.account !== undefined) {
+      problems.push({
+        path: ["pipelines", i, "account"],
+        expected: "no account: with a single pipelineAccount every pipeline runs there (account is for pipelineAccounts)",
+      });
+    } else if (accounts && accountKeyOf(config, p) === undefined) {
+      problems.push({
+        path: ["pipelines", i, "account"],
+        expected: `the short name of the pipeline account it runs in, one of: ${keys.join(", ")}`,
+      });
+    }
+  });
+  config.pipelines.forEach((p, i) => {
+    const accountId = config.pipelineAccount?.accountId ?? (p.account !== undefined ? accounts?.[p.account]?.accountId : undefined);
+    if (p.deploy.type !== "ecs" || accountId === undefined) return;
+    for (const field of ["executionRoleName", "taskRoleName"] as const) {
+      const roleAccount = p.deploy[field]?.startsWith("arn:") ? p.deploy[field]!.split(":")[4] : undefined;
+      if (roleAccount !== undefined && roleAccount !== accountId) {
+        problems.push({
+          path: ["pipelines", i, "deploy", field],
+          expected: `a role in account ${accountId}, the pipeline account this pipeline runs in (ECS passes only roles of its own account)`,
+        });
+      }
+    }
+  });
+  for (const key of keys) {
+    if (!config.pipelines.some((p) => p.account === key)) {
+      problems.push({
+        path: ["pipelineAccounts", key],
+        expected: `a pipeline account that at least one pipeline runs in (set a pipeline's "account" to "${key}", or remove it)`,
+      });
+    }
+  }
+
   const firstWith = <K>(key: (p: PipelineConfig) => K) => {
     const seen = new Map<K, number>();
     return (p: PipelineConfig, i: number): number | undefined => {
@@ -252,6 +412,7 @@ export function relationProblems(config: Config): RelationProblem[] {
     };
   };
   const sameName = firstWith((p) => p.name);
+  const sameRepositoryAndAccount = firstWith((p) => `${accountKeyOf(config, p)}\n${p.repository.name}`);
   const sameRepository = firstWith((p) => p.repository.name);
   const samePrefix = firstWith((p) => artifactPrefix({ project: config.project, name: p.name }));
   config.pipelines.forEach((p, i) => {
@@ -270,11 +431,53 @@ export function relationProblems(config: Config): RelationProblem[] {
         expected: `a name whose pipeline name "${full}" differs from that of pipelines[${prefixTwin}] in the first ${ARTIFACT_PREFIX_LENGTH} characters (CodePipeline files artifacts under them, and each pipeline may read only its own)`,
       });
     }
-    const repositoryTwin = sameRepository(p, i);
+    if (p.repository.create && p.repository.ownerStatements !== undefined) {
+      problems.push({
+        path: ["pipelines", i, "repository", "ownerStatements"],
+        expected: "no ownerStatements for a repository this app creates (create: true): its policy is this app's alone",
+      });
+    }
+    (p.repository.ownerStatements ?? []).forEach((statement, j) => {
+      if (statement.Sid === "PipelineAccountPull") {
+        problems.push({ path: ["pipelines", i, "repository", "ownerStatements", j, "Sid"], expected: OWNER_SID_EXPECTED });
+      }
+    });
+    if (!p.repository.create && p.repository.expireUntaggedImagesAfterDays !== undefined) {
+      problems.push({
+        path: ["pipelines", i, "repository", "expireUntaggedImagesAfterDays"],
+        expected: "no expireUntaggedImagesAfterDays for an adopted repository (create: false): its lifecycle policy is its owner's",
+      });
+    }
+    const repositoryTwin = sameRepositoryAndAccount(p, i);
+    const firstUser = sameRepository(p, i);
     if (repositoryTwin !== undefined) {
       problems.push({
         path: ["pipelines", i, "repository", "name"],
-        expected: `a repository no other pipeline uses (pipelines[${repositoryTwin}] uses it; a repository has one policy, managed once)`,
+        expected: config.pipelineAccount
+          ? `a repository no other pipeline uses (pipelines[${repositoryTwin}] uses it; a repository has one policy, managed once)`
+          : `a repository no other pipeline of account "${p.account}" uses (pipelines[${repositoryTwin}] uses it there; one pipeline per repository per account)`,
+      });
+    } else if (firstUser !== undefined && config.pipelines[firstUser].repository.create !== p.repository.create) {
+      problems.push({
+        path: ["pipelines", i, "repository", "create"],
+        expected: `${config.pipelines[firstUser].repository.create}, as pipelines[${firstUser}], which uses the same repository (it is created, or adopted, once)`,
+      });
+    } else if (
+      firstUser !== undefined &&
+      JSON.stringify(config.pipelines[firstUser].repository.ownerStatements) !== JSON.stringify(p.repository.ownerStatements)
+    ) {
+      problems.push({
+        path: ["pipelines", i, "repository", "ownerStatements"],
+        expected: `the same ownerStatements as pipelines[${firstUser}], which uses the same repository (it has one policy)`,
+      });
+    } else if (
+      firstUser !== undefined &&
+      config.pipelines[firstUser].repository.expireUntaggedImagesAfterDays !== p.repository.expireUntaggedImagesAfterDays
+    ) {
+      const first = config.pipelines[firstUser].repository.expireUntaggedImagesAfterDays;
+      problems.push({
+        path: ["pipelines", i, "repository", "expireUntaggedImagesAfterDays"],
+        expected: `${first === undefined ? "none (the default)" : first}, as pipelines[${firstUser}], which uses the same repository (it has one lifecycle policy)`,
       });
     }
   });

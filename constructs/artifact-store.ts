@@ -2,6 +2,7 @@ import {
   KmsAlias,
   KmsKey,
   S3Bucket,
+  S3BucketLifecycleConfiguration,
   S3BucketOwnershipControls,
   S3BucketPolicy,
   S3BucketPublicAccessBlock,
@@ -9,8 +10,16 @@ import {
   S3BucketVersioning,
 } from "../lib/aws";
 import { Construct, Fn, Op } from "../lib/cdktf";
-import { ARTIFACT_OBJECTS_READ_WRITE, KMS_ADMIN, KMS_GRANTS, KMS_USE } from "../lib/perms";
-import { accountPrincipal, ANYONE, policyDocument, principalArnIs } from "../lib/policy";
+import { ARTIFACT_OBJECT_WRITE, KMS_ADMIN, KMS_ENCRYPT_FOR_S3, KMS_GRANTS, KMS_USE } from "../lib/perms";
+import { accountPrincipal, ANYONE, throughS3, policyDocument, principalArnIs } from "../lib/policy";
+
+/** A source-access role of the source account, and the one prefix of the bucket it writes to. */
+export interface SourceAccessWriter {
+  /** The pipeline's config name: it names the bucket policy statement. */
+  readonly pipeline: string;
+  readonly roleArn: string;
+  readonly prefix: string;
+}
 
 export interface ArtifactStoreProps {
   readonly bucketName: string;
@@ -18,10 +27,13 @@ export interface ArtifactStoreProps {
   readonly keyAlias: string;
   readonly pipelineAccountId: string;
   readonly sourceAccountId: string;
-  /** Roles in the source account that write and read artifacts: the source-access roles. */
-  readonly sourceAccountRoleArns: readonly string[];
+  readonly region: string;
+  /** Roles in the source account that write artifacts, each to its own prefix: the source-access roles. */
+  readonly sourceAccessWriters: readonly SourceAccessWriter[];
   /** Roles in the pipeline account that use the key: the pipeline service roles. */
   readonly pipelineAccountRoleArns: readonly string[];
+  /** Artifacts, and versions replaced by newer ones, expire after this many days. */
+  readonly retentionDays: number;
   /** Protect the key and the bucket with `lifecycle.prevent_destroy`. */
   readonly preventDestroy: boolean;
 }
@@ -45,7 +57,8 @@ function fitsLimit(document: string, limit: number, what: string) {
 /**
  * The pipeline account's artifact store, shared by all pipelines: a customer-managed KMS key (the
  * AWS-managed S3 key cannot be shared with another account) and an S3 bucket encrypted with it.
- * Each pipeline's roles are limited to their own key prefix by their identity policies.
+ * Each pipeline's roles are limited to their own key prefix by their identity policies, and the
+ * source account's roles also by this account's bucket policy, which the source account cannot change.
  */
 export class ArtifactStore extends Construct {
   readonly key: KmsKey;
@@ -54,7 +67,8 @@ export class ArtifactStore extends Construct {
 
   constructor(scope: Construct, id: string, props: ArtifactStoreProps) {
     super(scope, id);
-    const allRoleArns = [...props.sourceAccountRoleArns, ...props.pipelineAccountRoleArns];
+    const sourceRoleArns = props.sourceAccessWriters.map((w) => w.roleArn);
+    const allRoleArns = [...sourceRoleArns, ...props.pipelineAccountRoleArns];
 
     // In a key policy, "Resource": "*" means this key.
     const keyPolicy = policyDocument(this, "key-policy", [
@@ -65,11 +79,13 @@ export class ArtifactStore extends Construct {
         principals: [accountPrincipal(props.pipelineAccountId)],
       },
       {
-        sid: "SourceAccessRolesUseKey",
-        actions: KMS_USE,
+        // The source account's roles only write artifacts: a data key, asked for by S3. Which
+        // objects they may write is the bucket policy's business.
+        sid: "SourceAccessRolesEncryptArtifacts",
+        actions: KMS_ENCRYPT_FOR_S3,
         resources: ["*"],
         principals: [accountPrincipal(props.sourceAccountId)],
-        conditions: [principalArnIs(props.sourceAccountRoleArns)],
+        conditions: [principalArnIs(sourceRoleArns), throughS3(props.region)],
       },
       {
         sid: "PipelineRolesUseKey",
@@ -126,6 +142,20 @@ export class ArtifactStore extends Construct {
       bucket,
       versioningConfiguration: { status: "Enabled" },
     });
+    // Cost stays flat: every execution writes new artifacts, and versioning keeps what they replace.
+    new S3BucketLifecycleConfiguration(this, "lifecycle", {
+      bucket,
+      rule: [
+        {
+          id: "expire-old-artifacts",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          expiration: [{ days: props.retentionDays }],
+          noncurrentVersionExpiration: [{ noncurrentDays: props.retentionDays }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
+    });
     new S3BucketServerSideEncryptionConfiguration(this, "encryption", {
       bucket,
       rule: [
@@ -139,15 +169,16 @@ export class ArtifactStore extends Construct {
 
     const objects = `${this.bucket.arn}/*`;
     const bucketPolicy = policyDocument(this, "bucket-policy-document", [
-      {
-        // Cross-account writes need this grant as well as the role's own policy. Each role's
-        // policy limits it to its pipeline's prefix; this statement admits only those roles.
-        sid: "SourceAccessRolesReadWriteArtifacts",
-        actions: ARTIFACT_OBJECTS_READ_WRITE,
-        resources: [objects],
+      // Cross-account writes need this grant as well as the role's own policy. One statement per
+      // pipeline: its role, its prefix, so this account keeps each pipeline in its prefix even if
+      // the source account widens a role's own policy.
+      ...props.sourceAccessWriters.map((w) => ({
+        sid: sourceAccessWriteSid(w.pipeline),
+        actions: ARTIFACT_OBJECT_WRITE,
+        resources: [`${this.bucket.arn}/${w.prefix}/*`],
         principals: [accountPrincipal(props.sourceAccountId)],
-        conditions: [principalArnIs(props.sourceAccountRoleArns)],
-      },
+        conditions: [principalArnIs([w.roleArn])],
+      })),
       {
         sid: "DenyInsecureTransport",
         effect: "Deny",
@@ -172,4 +203,9 @@ export class ArtifactStore extends Construct {
       lifecycle: { precondition: [fitsLimit(bucketPolicy.minifiedJson, BUCKET_POLICY_LIMIT, "artifact bucket's policy")] },
     });
   }
+}
+
+/** The bucket policy statement of one pipeline's source-access role: `SourceAccessWrites` + the name in PascalCase. */
+export function sourceAccessWriteSid(pipeline: string): string {
+  return `SourceAccessWrites${pipeline.replace(/(^|-)([a-z0-9])/g, (_, _dash, c: string) => c.toUpperCase())}`;
 }

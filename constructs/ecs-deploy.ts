@@ -8,6 +8,7 @@ import {
   ECR_PULL,
   ECS_SERVICE_DEPLOY,
   ECS_TASK_DEFINITION_READ,
+  ECS_TAG_ON_CREATE,
   ECS_TASK_DEFINITION_WRITE,
   ECS_TASKS_READ,
   KMS_USE,
@@ -84,6 +85,8 @@ export class EcsDeployment extends Construct {
 
     const trust = policyDocument(this, "trust-policy", [
       {
+        // aws:SourceAccount: CodeBuild documents that it sends the key when it assumes a project's
+        // service role ("Cross-service confused deputy prevention", CodeBuild User Guide).
         sid: "CodeBuildAssumes",
         actions: STS_ASSUME_ROLE,
         principals: [servicePrincipal("codebuild.amazonaws.com")],
@@ -144,6 +147,15 @@ export class EcsDeployment extends Construct {
       { sid: "DeployOwnService", actions: ECS_SERVICE_DEPLOY, resources: [props.serviceArn] },
       // The service's task definition family is not in the config; any family of this account.
       { sid: "RegisterTaskDefinitions", actions: ECS_TASK_DEFINITION_WRITE, resources: [props.taskDefinitionsArnPattern] },
+      {
+        // Tagging only as part of registering a revision: ECS sends ecs:CreateAction with the
+        // name of the creating call ("Grant permission to tag resources on creation", Amazon ECS
+        // Developer Guide), so this grants no tagging of existing task definitions.
+        sid: "TagTaskDefinitionsOnRegister",
+        actions: ECS_TAG_ON_CREATE,
+        resources: [props.taskDefinitionsArnPattern],
+        conditions: [{ test: "StringEquals", variable: "ecs:CreateAction", values: ["RegisterTaskDefinition"] }],
+      },
       // DescribeTaskDefinition has no resource-level permission.
       { sid: "ReadTaskDefinitions", actions: ECS_TASK_DEFINITION_READ, resources: ["*"] },
       {

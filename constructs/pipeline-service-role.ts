@@ -1,11 +1,10 @@
 import { IamRole, IamRolePolicy } from "../lib/aws";
 import { Construct } from "../lib/cdktf";
 import { ARTIFACT_BUCKET_READ, ARTIFACT_OBJECTS_READ_WRITE, KMS_USE, STS_ASSUME_ROLE } from "../lib/perms";
-import { policyDocument, servicePrincipal, sourceAccountIs, type Statement } from "../lib/policy";
+import { policyDocument, servicePrincipal, type Statement } from "../lib/policy";
 
 export interface PipelineServiceRoleProps {
   readonly roleName: string;
-  readonly pipelineAccountId: string;
   /** This pipeline's source-access role in the source account, and no other. */
   readonly sourceAccessRoleArn: string;
   readonly artifactBucketArn: string;
@@ -26,12 +25,13 @@ export class PipelineServiceRole extends Construct {
 
     const trust = policyDocument(this, "trust-policy", [
       {
-        // aws:SourceAccount: CodePipeline may assume this role only for pipelines of this account
-        // (the confused-deputy guard).
+        // No condition key, as in the CodePipeline User Guide's service role ("Create the
+        // CodePipeline service role"): no AWS page says CodePipeline sends aws:SourceAccount when it
+        // assumes its service role, and if it did not, every CreatePipeline would fail. A role
+        // cannot be passed to another account's pipeline (iam:PassRole works within an account).
         sid: "CodePipelineAssumes",
         actions: STS_ASSUME_ROLE,
         principals: [servicePrincipal("codepipeline.amazonaws.com")],
-        conditions: [sourceAccountIs(props.pipelineAccountId)],
       },
     ]);
     this.role = new IamRole(this, "role", {

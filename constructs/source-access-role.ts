@@ -1,7 +1,7 @@
 import { IamRole, IamRolePolicy } from "../lib/aws";
 import { Construct } from "../lib/cdktf";
-import { ARTIFACT_OBJECTS_READ_WRITE, ECR_SOURCE_ACTION, KMS_USE, STS_ASSUME_ROLE } from "../lib/perms";
-import { accountPrincipal, policyDocument, principalArnIs } from "../lib/policy";
+import { ARTIFACT_OBJECT_WRITE, ECR_SOURCE_ACTION, KMS_ENCRYPT_FOR_S3, STS_ASSUME_ROLE } from "../lib/perms";
+import { accountPrincipal, throughS3, policyDocument, principalArnIs } from "../lib/policy";
 
 export interface SourceAccessRoleProps {
   readonly roleName: string;
@@ -16,16 +16,18 @@ export interface SourceAccessRoleProps {
   readonly artifactBucketArn: string;
   /** The key prefix of this pipeline's artifacts in the bucket (CodePipeline's truncated pipeline name). */
   readonly artifactPrefix: string;
-  /** `arn:aws:kms:<region>:<pipeline account>:key/*`, narrowed to the artifact key by its alias. */
+  /**
+   * `arn:aws:kms:<region>:<pipeline account>:key/*`: the key's id is unknown until the pipeline
+   * account is deployed. Narrowed to S3's use of the key.
+   */
   readonly artifactKeyArnPattern: string;
-  /** The artifact key's alias (`alias/...`): its key id is unknown until the pipeline account is deployed. */
-  readonly artifactKeyAlias: string;
+  readonly region: string;
 }
 
 /**
  * The role in the source account that a pipeline's ECR source action runs as (the action-level
- * `role_arn`). It reads the repository and writes the source artifact into the pipeline account's
- * bucket, encrypted with the pipeline account's key.
+ * `role_arn`). It describes the repository and writes the source artifact into the pipeline
+ * account's bucket, encrypted with the pipeline account's key; it reads nothing back.
  */
 export class SourceAccessRole extends Construct {
   readonly role: IamRole;
@@ -54,20 +56,21 @@ export class SourceAccessRole extends Construct {
         resources: [props.repositoryArn],
       },
       {
-        sid: "ReadWriteOwnArtifacts",
-        actions: ARTIFACT_OBJECTS_READ_WRITE,
+        sid: "WriteOwnArtifacts",
+        actions: ARTIFACT_OBJECT_WRITE,
         resources: [`${props.artifactBucketArn}/${props.artifactPrefix}/*`],
       },
       {
-        // The wildcard is the key id, which the pipeline account creates after this role exists;
-        // the alias condition narrows it to the one artifact key, and that key's policy must also
-        // name this role (it is in another account).
-        sid: "UseArtifactKey",
-        actions: KMS_USE,
+        // The wildcard is the key id, which the pipeline account creates after this role exists:
+        // keys of the pipeline account, used by S3 only, and the key's own policy (another
+        // account's) must also name this role. Not narrowed by the key's alias
+        // (kms:ResourceAliases): a new alias takes up to five minutes to count in authorization
+        // (AWS KMS Developer Guide, "Use aliases to control access to KMS keys"), which would deny
+        // the pipeline's first run, started seconds after the pipeline account is deployed.
+        sid: "EncryptOwnArtifacts",
+        actions: KMS_ENCRYPT_FOR_S3,
         resources: [props.artifactKeyArnPattern],
-        conditions: [
-          { test: "ForAnyValue:StringEquals", variable: "kms:ResourceAliases", values: [props.artifactKeyAlias] },
-        ],
+        conditions: [throughS3(props.region)],
       },
     ]);
     new IamRolePolicy(this, "permissions", {

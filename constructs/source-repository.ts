@@ -1,4 +1,4 @@
-import { EcrRepository, EcrRepositoryPolicy } from "../lib/aws";
+import { EcrLifecyclePolicy, EcrRepository, EcrRepositoryPolicy } from "../lib/aws";
 import { Construct } from "../lib/cdktf";
 import { repositoryArn, repositoryUrl } from "../lib/naming";
 import { ECR_PULL } from "../lib/perms";
@@ -13,13 +13,29 @@ export interface SourceRepositoryProps {
    * it had). Its ARN and URL follow from account, region and name, so no data source looks it up.
    */
   readonly create: boolean;
+  /**
+   * For a created repository: untagged images (left behind when a tag moves to a new image)
+   * expire this many days after their push; `false` keeps them. Ignored for an adopted one.
+   */
+  readonly expireUntaggedImagesAfterDays: number | false;
   readonly region: string;
   readonly sourceAccountId: string;
-  /** The account whose principals may pull images (with their own IAM permission to do so). */
-  readonly pipelineAccountId: string;
+  /**
+   * The accounts whose principals may pull images (with their own IAM permission to do so): those
+   * whose pipelines use this repository, and no other.
+   */
+  readonly pipelineAccountIds: readonly string[];
+  /**
+   * For an adopted repository: its owner's own statements (IAM JSON, each with a Sid), kept in the
+   * policy this app manages, since a repository has one policy and ours replaces any other.
+   */
+  readonly ownerStatements?: readonly Record<string, unknown>[];
 }
 
-/** An ECR repository in the source account and its policy, which lets the pipeline account pull. */
+/** The Sid of this app's statement in a repository policy; an owner's statement may not use it. */
+export const PULL_SID = "PipelineAccountPull";
+
+/** An ECR repository in the source account and its policy, which lets the pipeline accounts pull. */
 export class SourceRepository extends Construct {
   readonly repositoryName: string;
   readonly repositoryArn: string;
@@ -38,6 +54,26 @@ export class SourceRepository extends Construct {
         // Never delete a repository that still holds images.
         forceDelete: false,
       });
+      if (props.expireUntaggedImagesAfterDays !== false) {
+        new EcrLifecyclePolicy(this, "lifecycle", {
+          repository: this.repository.name,
+          policy: JSON.stringify({
+            rules: [
+              {
+                rulePriority: 1,
+                description: `Expire untagged images ${props.expireUntaggedImagesAfterDays} days after their push`,
+                selection: {
+                  tagStatus: "untagged",
+                  countType: "sinceImagePushed",
+                  countUnit: "days",
+                  countNumber: props.expireUntaggedImagesAfterDays,
+                },
+                action: { type: "expire" },
+              },
+            ],
+          }),
+        });
+      }
       this.repositoryName = this.repository.name;
       this.repositoryArn = this.repository.arn;
       this.repositoryUrl = this.repository.repositoryUrl;
@@ -47,15 +83,17 @@ export class SourceRepository extends Construct {
       this.repositoryUrl = repositoryUrl(props.region, props.sourceAccountId, props.name);
     }
 
-    const policy = policyDocument(this, "policy-document", [
-      {
-        // Whatever runs the image in the pipeline account (an ECS task execution role, say) pulls
-        // it from here; that principal also needs the same actions in its own IAM policy.
-        sid: "PipelineAccountPull",
-        actions: ECR_PULL,
-        principals: [accountPrincipal(props.pipelineAccountId)],
-      },
-    ]);
+    const owners = props.ownerStatements?.length
+      ? [JSON.stringify({ Version: "2012-10-17", Statement: props.ownerStatements })]
+      : [];
+    const pull = {
+      // Whatever runs the image in a pipeline account (an ECS task execution role, say) pulls it
+      // from here; that principal also needs the same actions in its own IAM policy.
+      sid: PULL_SID,
+      actions: ECR_PULL,
+      principals: [accountPrincipal(...props.pipelineAccountIds)],
+    };
+    const policy = policyDocument(this, "policy-document", [pull], owners);
     new EcrRepositoryPolicy(this, "policy", {
       repository: this.repositoryName,
       policy: policy.json,

@@ -29,6 +29,19 @@ export function roleArn(accountId: string, roleName: string): string {
   return `arn:${PARTITION}:iam::${accountId}:role/${roleName}`;
 }
 
+/**
+ * A role the config names that this app does not create: by name, or by ARN when it has a path
+ * (`arn:aws:iam::<account>:role/service-role/<name>`); the ARN then is the role's real ARN.
+ */
+export function namedRoleArn(accountId: string, nameOrArn: string): string {
+  return nameOrArn.startsWith("arn:") ? nameOrArn : roleArn(accountId, nameOrArn);
+}
+
+/** The role's name, which IAM APIs (and `aws_iam_role_policy.role`) take: unique in its account, path or not. */
+export function roleNameOf(nameOrArn: string): string {
+  return nameOrArn.slice(nameOrArn.lastIndexOf("/") + 1);
+}
+
 /** The CodePipeline pipeline's name in the pipeline account. */
 export function pipelineName(p: PipelineRef): string {
   return `${p.project}-${p.name}`;
@@ -95,8 +108,16 @@ export function startPipelineRoleName(p: PipelineRef): string {
   return `${p.project}-${p.name}-start-pipeline`;
 }
 
-export function defaultEventBusArn(region: string, accountId: string): string {
-  return `arn:${PARTITION}:events:${region}:${accountId}:event-bus/default`;
+/**
+ * The event bus of this project's own in each pipeline account that receives the forwarded
+ * pushes: the account's default bus, its policy and its rules are left to their owners.
+ */
+export function pushEventBusName(project: string): string {
+  return `${project}-image-pushes`;
+}
+
+export function eventBusArn(region: string, accountId: string, busName: string): string {
+  return `arn:${PARTITION}:events:${region}:${accountId}:event-bus/${busName}`;
 }
 
 /** The CodeBuild project that turns the source artifact into imagedefinitions.json, and its role. */
@@ -127,4 +148,16 @@ export function ecsTasksArnPattern(region: string, accountId: string, cluster: s
 
 export function ecsTaskDefinitionsArnPattern(region: string, accountId: string): string {
   return `arn:${PARTITION}:ecs:${region}:${accountId}:task-definition/*`;
+}
+
+/** The stack of the source account, deployed first. */
+export const SOURCE_STACK = "source-account";
+
+/**
+ * The stack of a pipeline account: `pipeline-account` for a config with one `pipelineAccount`
+ * (key ""), `pipeline-account-<key>` for each of `pipelineAccounts`. Its state file is named
+ * after it.
+ */
+export function pipelineStackName(accountKey: string): string {
+  return accountKey === "" ? "pipeline-account" : `pipeline-account-${accountKey}`;
 }

@@ -13,6 +13,19 @@ export const ECR_PULL = [
   "ecr:GetDownloadUrlForLayer",
 ] as const;
 
+/**
+ * What the ECR source action does with the artifact store: it writes imageDetail.json and reads
+ * nothing back (the later stages read it, as the pipeline's own roles).
+ */
+export const ARTIFACT_OBJECT_WRITE = ["s3:PutObject"] as const;
+
+/**
+ * What S3 asks of KMS, as the uploader, to store an object encrypted with a KMS key: a data key.
+ * "To upload an object encrypted with an AWS KMS key, you need kms:GenerateDataKey permissions on
+ * the key" (Amazon S3 User Guide, "Using server-side encryption with AWS KMS keys (SSE-KMS)").
+ */
+export const KMS_ENCRYPT_FOR_S3 = ["kms:GenerateDataKey"] as const;
+
 /** Reading and writing pipeline artifacts (objects only: nothing lists, deletes or reconfigures the bucket). */
 export const ARTIFACT_OBJECTS_READ_WRITE = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"] as const;
 
@@ -82,8 +95,11 @@ export const CODEBUILD_BUCKET_READ = ["s3:GetBucketAcl", "s3:GetBucketLocation"]
 /** The ECS standard deploy action, on the one service it deploys. */
 export const ECS_SERVICE_DEPLOY = ["ecs:DescribeServices", "ecs:UpdateService"] as const;
 
-/** It registers a new revision of the service's task definition, and tags it. */
-export const ECS_TASK_DEFINITION_WRITE = ["ecs:RegisterTaskDefinition", "ecs:TagResource"] as const;
+/** It registers a new revision of the service's task definition. */
+export const ECS_TASK_DEFINITION_WRITE = ["ecs:RegisterTaskDefinition"] as const;
+
+/** ... and tags the revision it registers (only then: see the ecs:CreateAction condition where it is granted). */
+export const ECS_TAG_ON_CREATE = ["ecs:TagResource"] as const;
 
 /** It reads the current task definition: an action without resource-level permissions. */
 export const ECS_TASK_DEFINITION_READ = ["ecs:DescribeTaskDefinition"] as const;

@@ -29,9 +29,20 @@ export interface Statement {
   readonly conditions?: readonly Condition[];
 }
 
-export function policyDocument(scope: Construct, id: string, statements: readonly Statement[]): DataAwsIamPolicyDocument {
+/**
+ * A policy document of `statements`. `mergedInto`: whole JSON policy documents whose statements
+ * the rendered document keeps, ours after theirs (the provider's `source_policy_documents`: a
+ * statement of ours replaces one of theirs with the same Sid).
+ */
+export function policyDocument(
+  scope: Construct,
+  id: string,
+  statements: readonly Statement[],
+  mergedInto: readonly string[] = [],
+): DataAwsIamPolicyDocument {
   return new DataAwsIamPolicyDocument(scope, id, {
     statement: statements.map(toProviderStatement),
+    ...(mergedInto.length > 0 && { sourcePolicyDocuments: [...mergedInto] }),
   });
 }
 
@@ -71,4 +82,13 @@ export function principalArnIs(roleArns: readonly string[]): Condition {
 
 export function sourceAccountIs(accountId: string): Condition {
   return { test: "StringEquals", variable: "aws:SourceAccount", values: [accountId] };
+}
+
+/**
+ * KMS used by S3 on the caller's behalf, in this region: S3 calls KMS for SSE-KMS with
+ * `kms:ViaService` = `s3.<region>.amazonaws.com` (AWS KMS Developer Guide, "kms:ViaService", which
+ * lists S3). The key is left to the resource and to the key's own policy.
+ */
+export function throughS3(region: string): Condition {
+  return { test: "StringEquals", variable: "kms:ViaService", values: [`s3.${region}.amazonaws.com`] };
 }

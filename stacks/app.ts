@@ -1,22 +1,27 @@
+import { pipelineAccounts } from "../config/accounts";
 import type { Config } from "../config/schema";
 import { App } from "../lib/cdktf";
 import type { StackPaths } from "./backend";
-import { PIPELINE_STACK, SOURCE_STACK } from "./outputs";
+import { SOURCE_STACK } from "./outputs";
 import { PipelineAccountStack } from "./pipeline-account-stack";
 import { SourceAccountStack } from "./source-account-stack";
 
 export interface BuiltApp {
   readonly app: App;
   readonly source: SourceAccountStack;
-  readonly pipeline: PipelineAccountStack;
+  /** One per pipeline account, in config order. */
+  readonly pipelines: readonly PipelineAccountStack[];
 }
 
-/** Both stacks for one validated config. Nothing here reads the environment or writes files. */
+/** The source-account stack and a stack per pipeline account. Nothing here reads the environment or writes files. */
 export function buildApp(config: Config, paths: StackPaths): BuiltApp {
   const app = new App({ outdir: paths.outdir });
   const source = new SourceAccountStack(app, SOURCE_STACK, { config, paths });
-  const pipeline = new PipelineAccountStack(app, PIPELINE_STACK, { config, paths });
-  // So that `cdktf deploy` of both runs source-account first.
-  pipeline.addDependency(source);
-  return { app, source, pipeline };
+  const pipelines = pipelineAccounts(config).map((account) => {
+    const stack = new PipelineAccountStack(app, account.stack, { config, account, paths });
+    // So that `cdktf deploy source-account 'pipeline-account*'` runs source-account first.
+    stack.addDependency(source);
+    return stack;
+  });
+  return { app, source, pipelines };
 }

@@ -4,11 +4,13 @@
  * only at plan time in the second account.
  */
 import type { PipelineConfig } from "../config/schema";
+import { pipelineStackName, SOURCE_STACK } from "../lib/naming";
 
-export const SOURCE_STACK = "source-account";
-export const PIPELINE_STACK = "pipeline-account";
+export { pipelineStackName, SOURCE_STACK };
+/** The pipeline-account stack of a config with one `pipelineAccount`. */
+export const PIPELINE_STACK = pipelineStackName("");
 
-/** Id of the pipeline-account stack's `terraform_remote_state` of the source-account stack. */
+/** Id of each pipeline-account stack's `terraform_remote_state` of the source-account stack. */
 export const SOURCE_STATE = "source-account-state";
 
 /** Pipeline names are lowercase letters, digits and hyphens, so this mapping cannot collide. */

@@ -1,9 +1,10 @@
+import type { PipelineAccount } from "../config/accounts";
 import { type Config, type EcsDeployConfig, type PipelineConfig, specificTag } from "../config/schema";
 import { ArtifactStore } from "../constructs/artifact-store";
 import { EcsDeployment } from "../constructs/ecs-deploy";
 import { APPROVAL_STAGES, Pipeline } from "../constructs/pipeline";
 import { PipelineServiceRole } from "../constructs/pipeline-service-role";
-import { EventBusAccess, PipelinePushTrigger } from "../constructs/push-events";
+import { PipelinePushTrigger, PushEventBus } from "../constructs/push-events";
 import { Construct, TerraformOutput, TerraformStack } from "../lib/cdktf";
 import * as naming from "../lib/naming";
 import { configureBackend, remoteState, type StackPaths } from "./backend";
@@ -12,28 +13,32 @@ import { awsProvider } from "./provider";
 
 export interface PipelineAccountStackProps {
   readonly config: Config;
+  /** The pipeline account this stack deploys, and its pipelines. */
+  readonly account: PipelineAccount;
   readonly paths: StackPaths;
 }
 
 /**
- * Account B, deployed second: the artifact store (key and bucket) and, per pipeline, its service
- * role, the pipeline, its deployment and its push trigger. Reads the source-access role ARNs and
- * repository names from the source-account stack's state.
+ * A pipeline account (B), deployed after the source account: the artifact store (key and bucket),
+ * the bus that receives forwarded pushes and, per pipeline of this account, its service role, the
+ * pipeline, its deployment and its push trigger. Reads the source-access role ARNs and repository
+ * names from the source-account stack's state. Knows nothing of other pipeline accounts.
  */
 export class PipelineAccountStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: PipelineAccountStackProps) {
     super(scope, id);
-    const { config } = props;
+    const { config, account } = props;
     const { region, project } = config;
+    const { pipelines } = account;
     const source = config.sourceAccount.accountId;
-    const target = config.pipelineAccount.accountId;
+    const target = account.accountId;
     const ref = (p: PipelineConfig) => ({ project, name: p.name });
 
-    awsProvider(this, config, config.pipelineAccount);
+    awsProvider(this, config, account.account);
     configureBackend(this, id, config.backend, props.paths);
 
     const sourceState = remoteState(this, SOURCE_STATE, SOURCE_STACK, config.backend, props.paths);
-    const expected = sourceOutputNames(config.pipelines);
+    const expected = sourceOutputNames(pipelines);
     // Without this, a missing source-account state surfaces as "Unsupported attribute" deep in a
     // resource; with it, Terraform names the cause and the fix.
     sourceState.addOverride("lifecycle", {
@@ -48,7 +53,7 @@ export class PipelineAccountStack extends TerraformStack {
 
     // Every role of this account that uses the key; named, not referenced, so the key policy does
     // not wait for (or break with) the roles.
-    const keyUsers = config.pipelines.flatMap((p) => [
+    const keyUsers = pipelines.flatMap((p) => [
       naming.roleArn(target, naming.pipelineServiceRoleName(ref(p))),
       ...(p.deploy.type === "ecs" ? [naming.roleArn(target, naming.imageDefinitionsRoleName(ref(p)))] : []),
     ]);
@@ -57,25 +62,37 @@ export class PipelineAccountStack extends TerraformStack {
       keyAlias: naming.artifactKeyAliasName(project),
       pipelineAccountId: target,
       sourceAccountId: source,
-      sourceAccountRoleArns: config.pipelines.map((p) => fromSource(sourceOutputs.sourceAccessRoleArn(p.name))),
+      region,
+      sourceAccessWriters: pipelines.map((p) => ({
+        pipeline: p.name,
+        roleArn: fromSource(sourceOutputs.sourceAccessRoleArn(p.name)),
+        prefix: naming.artifactPrefix(ref(p)),
+      })),
       pipelineAccountRoleArns: keyUsers,
+      retentionDays: config.artifactRetentionDays,
       preventDestroy: config.preventDestroy,
     });
 
-    const busArn = naming.defaultEventBusArn(region, target);
-    if (config.pipelines.some((p) => p.trigger === "push")) {
-      new EventBusAccess(this, "event-bus-access", { busArn, sourceAccountId: source });
-    }
+    // Construct id "event-bus-access" from when this was the default bus's policy: the policy keeps
+    // its address and moves to the project's own bus.
+    const busName = naming.pushEventBusName(project);
+    const pushBus = pipelines.some((p) => p.trigger === "push")
+      ? new PushEventBus(this, "event-bus-access", {
+          busName,
+          busArn: naming.eventBusArn(region, target, busName),
+          sourceAccountId: source,
+          forwarderRoleArn: naming.roleArn(source, naming.pushForwarderRoleName(project)),
+        })
+      : undefined;
 
-    for (const p of config.pipelines) {
+    for (const p of pipelines) {
       // Ids from the pipeline's name, never its position (see the source-account stack).
       const scope = new Construct(this, p.name);
       const sourceAccessRoleArn = fromSource(sourceOutputs.sourceAccessRoleArn(p.name));
-      const deployment = p.deploy.type === "ecs" ? ecsDeployment(scope, config, p, p.deploy, store) : undefined;
+      const deployment = p.deploy.type === "ecs" ? ecsDeployment(scope, config, target, p, p.deploy, store) : undefined;
 
       const serviceRole = new PipelineServiceRole(scope, "service-role", {
         roleName: naming.pipelineServiceRoleName(ref(p)),
-        pipelineAccountId: target,
         sourceAccessRoleArn,
         artifactBucketArn: store.bucket.arn,
         artifactPrefix: naming.artifactPrefix(ref(p)),
@@ -95,8 +112,9 @@ export class PipelineAccountStack extends TerraformStack {
         dependsOn: [serviceRole.policy, store.bucketPolicy, ...(deployment ? [deployment.project] : [])],
       });
 
-      if (p.trigger === "push") {
+      if (pushBus && p.trigger === "push") {
         new PipelinePushTrigger(scope, "push-trigger", {
+          eventBusName: pushBus.bus.name,
           ruleName: naming.pushRuleName(ref(p)),
           roleName: naming.startPipelineRoleName(ref(p)),
           pipelineAccountId: target,
@@ -116,9 +134,15 @@ export class PipelineAccountStack extends TerraformStack {
   }
 }
 
-function ecsDeployment(scope: Construct, config: Config, p: PipelineConfig, deploy: EcsDeployConfig, store: ArtifactStore): EcsDeployment {
+function ecsDeployment(
+  scope: Construct,
+  config: Config,
+  target: string,
+  p: PipelineConfig,
+  deploy: EcsDeployConfig,
+  store: ArtifactStore,
+): EcsDeployment {
   const { region, project } = config;
-  const target = config.pipelineAccount.accountId;
   const ref = { project, name: p.name };
   const projectName = naming.imageDefinitionsProjectName(ref);
   const passRoles = [deploy.executionRoleName, ...(deploy.taskRoleName ? [deploy.taskRoleName] : [])];
@@ -133,13 +157,13 @@ function ecsDeployment(scope: Construct, config: Config, p: PipelineConfig, depl
     serviceArn: naming.ecsServiceArn(region, target, deploy.cluster, deploy.service),
     containerName: deploy.containerName,
     taskDefinitionsArnPattern: naming.ecsTaskDefinitionsArnPattern(region, target),
-    passRoleArns: passRoles.map((name) => naming.roleArn(target, name)),
+    passRoleArns: passRoles.map((role) => naming.namedRoleArn(target, role)),
     artifactBucketArn: store.bucket.arn,
     artifactPrefix: naming.artifactPrefix(ref),
     artifactKeyArn: store.key.arn,
     ...(deploy.grantExecutionRolePull && {
       executionRolePull: {
-        roleName: deploy.executionRoleName,
+        roleName: naming.roleNameOf(deploy.executionRoleName),
         policyName: `${naming.pipelineName(ref)}-pull-from-source-account`,
         repositoryArn: naming.repositoryArn(region, config.sourceAccount.accountId, p.repository.name),
       },

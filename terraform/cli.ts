@@ -9,6 +9,42 @@ import * as path from "path";
 
 const DEFAULT_MIRROR = "/opt/tf-plugins";
 
+/** The oldest Terraform the stacks work with: the S3 backend's `use_lockfile` came in 1.10. */
+export const MIN_TERRAFORM = "1.10.0";
+/** The version the test suite runs with here. */
+export const TESTED_TERRAFORM = "1.11";
+
+function olderThan(version: string, minimum: string): boolean {
+  const a = version.split(".").map(Number);
+  const b = minimum.split(".").map(Number);
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) < (b[i] ?? 0);
+  return false;
+}
+
+/**
+ * Why Terraform cannot be used from `env`'s PATH (not there, or older than MIN_TERRAFORM), as one
+ * line that names the commands needing it; undefined when it can.
+ */
+export function terraformProblem(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const needs = `npm test, npm run plan and npm run verify:access run Terraform >= ${MIN_TERRAFORM.replace(/\.0$/, "")} (tested with ${TESTED_TERRAFORM})`;
+  const result = spawnSync("terraform", ["version", "-json"], { env, encoding: "utf8", timeout: 30_000 });
+  if (result.error) {
+    const missing = (result.error as NodeJS.ErrnoException).code === "ENOENT";
+    return missing
+      ? `Terraform is not on PATH: ${needs}. Install it (https://developer.hashicorp.com/terraform/install) and try again.`
+      : `Terraform could not be run (${result.error.message}): ${needs}.`;
+  }
+  let version: unknown;
+  try {
+    version = JSON.parse(result.stdout).terraform_version;
+  } catch {
+    version = /Terraform v(\d+\.\d+\.\d+)/.exec(result.stdout)?.[1];
+  }
+  if (typeof version !== "string") return `Terraform did not say its version (terraform version -json): ${needs}.`;
+  if (olderThan(version, MIN_TERRAFORM)) return `Terraform ${version} is too old: ${needs}. Upgrade it and try again.`;
+  return undefined;
+}
+
 export function providerMirror(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.TF_PROVIDER_MIRROR) return env.TF_PROVIDER_MIRROR;
   return fs.existsSync(DEFAULT_MIRROR) ? DEFAULT_MIRROR : undefined;

@@ -8,7 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Config } from "../config/schema";
 import { buildApp } from "../stacks/app";
-import { PIPELINE_STACK, SOURCE_STACK, SOURCE_STATE } from "../stacks/outputs";
+import { stackNames } from "../config/accounts";
+import { SOURCE_STACK, SOURCE_STATE } from "../stacks/outputs";
 import { terraformAsync, terraformEnv, type TerraformResult } from "./cli";
 import { overrideRemoteState, overrideResources, resolveOutputs } from "./fixtures";
 import { offlineStackDir, type StackDir } from "./workspace";
@@ -54,19 +55,19 @@ function parseRenderedState(stack: string, output: string): RenderedStack {
   throw new Error(`terraform test reported no state for ${stack}:\n${output.slice(0, 4000)}`);
 }
 
-/** Synthesizes `config` into `workDir`, then renders both stacks (side by side); `signal` stops Terraform. */
+/** Synthesizes `config` into `workDir`, then renders every stack (side by side); `signal` stops Terraform. */
 export async function renderStacks(config: Config, workDir: string, projectRoot: string, signal?: AbortSignal): Promise<RenderedStack[]> {
   const outdir = path.join(workDir, "cdktf.out");
   buildApp(config, { outdir, projectRoot }).app.synth();
   const env = terraformEnv(workDir);
-  const dirs = [SOURCE_STACK, PIPELINE_STACK].map((stack) => offlineStackDir(config, outdir, stack, workDir, { allowDestroy: true }));
+  const dirs = stackNames(config).map((stack) => offlineStackDir(config, outdir, stack, workDir, { allowDestroy: true }));
   const sourceOutputs = resolveOutputs(dirs[0].json, dirs[0].context);
   return Promise.all(
     dirs.map(async (dir) => {
       fs.mkdirSync(path.join(dir.dir, "tests"), { recursive: true });
       fs.writeFileSync(
         path.join(dir.dir, "tests", RENDER_TEST),
-        renderTest(dir, dir.stack === PIPELINE_STACK ? sourceOutputs : undefined),
+        renderTest(dir, dir.stack === SOURCE_STACK ? undefined : sourceOutputs),
       );
       check("init", dir.stack, await terraformAsync(["init", "-input=false", "-backend=false"], dir.dir, env, signal));
       const test = check(

@@ -4,6 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { stackAccount } from "../config/accounts";
 import type { Config } from "../config/schema";
 import { PIPELINE_STACK, SOURCE_STACK } from "../stacks/outputs";
 import { ACCOUNT_BINDING_ARGUMENTS, OFFLINE_PROVIDER, type AwsContext, type StackJson } from "./fixtures";
@@ -24,8 +25,7 @@ export interface StackDirOptions {
 }
 
 export function stackContext(config: Config, stack: string): AwsContext {
-  const account = stack === SOURCE_STACK ? config.sourceAccount : config.pipelineAccount;
-  return { accountId: account.accountId, region: config.region };
+  return { accountId: stackAccount(config, stack), region: config.region };
 }
 
 /**

@@ -98,10 +98,14 @@ function synthStack(stack: TerraformStack): Synth {
   return new Synth(JSON.stringify(stack.toTerraform()));
 }
 
-/** Both stacks of a config, synthesized in memory. */
-export function synthApp(c: Config): { source: Synth; pipeline: Synth } {
-  const { source, pipeline } = buildApp(c, PATHS);
-  return { source: synthStack(source), pipeline: synthStack(pipeline) };
+/**
+ * Every stack of a config, synthesized in memory: `pipeline` is the first pipeline-account stack
+ * (the only one of a config with one `pipelineAccount`), `pipelines` all of them by stack name.
+ */
+export function synthApp(c: Config): { source: Synth; pipeline: Synth; pipelines: Record<string, Synth> } {
+  const { source, pipelines } = buildApp(c, PATHS);
+  const synthesized = Object.fromEntries(pipelines.map((s) => [s.node.id, synthStack(s)]));
+  return { source: synthStack(source), pipeline: synthStack(pipelines[0]), pipelines: synthesized };
 }
 
 /**

@@ -2,6 +2,8 @@
  * `terraform test` files that mock-apply a freshly synthesized stack and assert the cross-account
  * wiring: generated from the stack's JSON, so they name its real Terraform addresses.
  */
+import { type PipelineAccount, pipelineAccountOf } from "../config/accounts";
+import { sourceAccessWriteSid } from "../constructs/artifact-store";
 import type { Config } from "../config/schema";
 import * as naming from "../lib/naming";
 import { hcl, overrideRemoteState, overrideResources } from "../terraform/fixtures";
@@ -41,8 +43,8 @@ function set(values: readonly string[]): string {
 
 export function sourceWiringTest(config: Config, dir: StackDir): string {
   const out = new Synth(JSON.stringify(dir.json));
-  const target = config.pipelineAccount.accountId;
   const asserts = config.pipelines.flatMap((p) => {
+    const target = pipelineAccountOf(config, p).accountId;
     const ref = { project: config.project, name: p.name };
     const role = out.address("aws_iam_role", `${p.name}/source-access/role`);
     const trust = statementOf(out, "aws_iam_role", `${p.name}/source-access/role`, "PipelineServiceRoleAssumes", "assume_role_policy");
@@ -62,13 +64,12 @@ export function sourceWiringTest(config: Config, dir: StackDir): string {
   return `${MOCK_PROVIDER}\n${overrideResources(dir.json, dir.context)}\nrun "wiring" {\n${asserts.join("")}}\n`;
 }
 
-export function pipelineWiringTest(config: Config, dir: StackDir, sourceOutputValues: Record<string, string>): string {
+export function pipelineWiringTest(config: Config, account: PipelineAccount, dir: StackDir, sourceOutputValues: Record<string, string>): string {
   const out = new Synth(JSON.stringify(dir.json));
   const key = out.address("aws_kms_key", "artifact-store/key");
   const bucketPolicy = out.address("aws_s3_bucket_policy", "artifact-store/bucket-policy");
   const keyGrants = statementOf(out, "aws_kms_key", "artifact-store/key", "GrantsOnlyForAWSResources");
-  const bucketGrant = statementOf(out, "aws_s3_bucket_policy", "artifact-store/bucket-policy", "SourceAccessRolesReadWriteArtifacts");
-  const sourceRoles = config.pipelines.map((p) => sourceOutputValues[sourceOutputs.sourceAccessRoleArn(p.name)]);
+  const bucketPolicyDocument = statementOf(out, "aws_s3_bucket_policy", "artifact-store/bucket-policy", "DenyInsecureTransport");
 
   const asserts = [
     assert(`${key}.policy == ${keyGrants.json}`, "the key's policy is not the key policy document"),
@@ -76,12 +77,18 @@ export function pipelineWiringTest(config: Config, dir: StackDir, sourceOutputVa
       `${conditionValues(keyGrants.statement, "kms:GrantIsForAWSResource")} == toset(["true"])`,
       "the key policy has no grant statement conditioned on kms:GrantIsForAWSResource = true",
     ),
-    assert(`${bucketPolicy}.policy == ${bucketGrant.json}`, "the bucket's policy is not the bucket policy document"),
-    assert(
-      `${conditionValues(bucketGrant.statement, "aws:PrincipalArn")} == ${set(sourceRoles)}`,
-      "the bucket policy does not grant exactly the source-access roles",
-    ),
-    ...config.pipelines.flatMap((p) => {
+    assert(`${bucketPolicy}.policy == ${bucketPolicyDocument.json}`, "the bucket's policy is not the bucket policy document"),
+    ...account.pipelines.flatMap((p) => {
+      const grant = statementOf(out, "aws_s3_bucket_policy", "artifact-store/bucket-policy", sourceAccessWriteSid(p.name));
+      const sourceRole = sourceOutputValues[sourceOutputs.sourceAccessRoleArn(p.name)];
+      return [
+        assert(
+          `${conditionValues(grant.statement, "aws:PrincipalArn")} == ${set([sourceRole])}`,
+          `${p.name}: the bucket policy's write statement does not admit exactly its source-access role ${sourceRole}`,
+        ),
+      ];
+    }),
+    ...account.pipelines.flatMap((p) => {
       const pipeline = out.address("aws_codepipeline", `${p.name}/pipeline/pipeline`);
       const role = sourceOutputValues[sourceOutputs.sourceAccessRoleArn(p.name)];
       const serviceRole = out.address("aws_iam_role", `${p.name}/service-role/role`);
@@ -96,7 +103,7 @@ export function pipelineWiringTest(config: Config, dir: StackDir, sourceOutputVa
           `${p.name}: the artifact store is not encrypted with the customer-managed key`,
         ),
         assert(
-          `${serviceRole}.arn == ${hcl(naming.roleArn(config.pipelineAccount.accountId, naming.pipelineServiceRoleName(ref)))}`,
+          `${serviceRole}.arn == ${hcl(naming.roleArn(account.accountId, naming.pipelineServiceRoleName(ref)))}`,
           `${p.name}: the service role is not the role the source-access role trusts`,
         ),
       ];

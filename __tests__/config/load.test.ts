@@ -107,7 +107,7 @@ describe("bad input gives one clear line per problem: field, value given, what i
       const file = write("deep.json", `{"project": ${"[".repeat(depth)}${"]".repeat(depth)}}`);
       expect(() => loadConfig(file)).toThrow(
         new ConfigError(file, [
-          "project[0][0][0]...: nested more than 32 levels deep; expected at most 32 (a config's deepest field is 4 levels down, see config/example.json)",
+          "project[0][0][0]...: nested more than 32 levels deep; expected at most 32 levels (no config field nests that deep, see config/example.json)",
         ]),
       );
     });
@@ -127,13 +127,13 @@ describe("bad input gives one clear line per problem: field, value given, what i
 
   it("names an unknown field and lists the known ones", () => {
     expect(problems((c) => (c.pipelines[0] = { ...c.pipelines[0], imagetag: "v1" } as never))).toEqual([
-      'pipelines[0]: unknown field "imagetag"; expected only: name, repository, imageTag, trigger, deploy',
+      'pipelines[0]: unknown field "imagetag"; expected only: name, account, repository, imageTag, trigger, deploy',
     ]);
   });
 
   it("names an unknown top-level field", () => {
     expect(problems((c) => (c.regions = "eu-west-1"))).toEqual([
-      '(top level): unknown field "regions"; expected only: $schema, project, region, sourceAccount, pipelineAccount, pipelines, backend, preventDestroy',
+      '(top level): unknown field "regions"; expected only: $schema, project, region, sourceAccount, pipelineAccount, pipelineAccounts, pipelines, backend, artifactRetentionDays, preventDestroy',
     ]);
   });
 
@@ -148,8 +148,8 @@ describe("bad input gives one clear line per problem: field, value given, what i
   });
 
   it("rejects the same account for both stacks", () => {
-    expect(problems((c) => (c.pipelineAccount.accountId = c.sourceAccount.accountId))).toEqual([
-      'pipelineAccount.accountId: got "111111111111"; expected an account id different from sourceAccount.accountId (the two stacks are for two accounts)',
+    expect(problems((c) => (c.pipelineAccount = { accountId: c.sourceAccount.accountId }))).toEqual([
+      'pipelineAccount.accountId: got "111111111111"; expected an account id different from sourceAccount.accountId (each account has its own stack)',
     ]);
   });
 
@@ -160,7 +160,7 @@ describe("bad input gives one clear line per problem: field, value given, what i
   });
 
   it("rejects a malformed role ARN", () => {
-    expect(problems((c) => (c.pipelineAccount.assumeRoleArn = "deployer"))).toEqual([
+    expect(problems((c) => (c.pipelineAccount!.assumeRoleArn = "deployer"))).toEqual([
       'pipelineAccount.assumeRoleArn: got "deployer"; expected an IAM role ARN, e.g. "arn:aws:iam::222222222222:role/deployer"',
     ]);
   });
@@ -239,7 +239,7 @@ describe("bad input gives one clear line per problem: field, value given, what i
   it("names each missing field of an ECS deployment", () => {
     expect(problems((c) => (c.pipelines[1].deploy = { type: "ecs", cluster: "demo", service: "api" } as never))).toEqual([
       'pipelines[1].deploy.containerName: missing; expected the container in the task definition that runs the image: 1 to 255 letters, digits, "-" and "_"',
-      "pipelines[1].deploy.executionRoleName: missing; expected the name of the service's task execution role (in the pipeline account): 1 to 64 characters, letters, digits and +=,.@_-",
+      'pipelines[1].deploy.executionRoleName: missing; expected the service\'s task execution role (in the pipeline account): its name (1 to 64 characters, letters, digits and +=,.@_-), or its ARN if it has a path, e.g. "arn:aws:iam::222222222222:role/service-role/ecsTaskExecutionRole"',
     ]);
   });
 

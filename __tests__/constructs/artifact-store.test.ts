@@ -12,8 +12,13 @@ const props: ArtifactStoreProps = {
   keyAlias: "alias/demo-artifacts",
   pipelineAccountId: "222222222222",
   sourceAccountId: "111111111111",
-  sourceAccountRoleArns: SOURCE_ROLES,
+  region: "eu-west-1",
+  sourceAccessWriters: [
+    { pipeline: "web", roleArn: SOURCE_ROLES[0], prefix: "demo-web" },
+    { pipeline: "api-v2", roleArn: SOURCE_ROLES[1], prefix: "demo-api-v2" },
+  ],
   pipelineAccountRoleArns: PIPELINE_ROLES,
+  retentionDays: 45,
   preventDestroy: true,
 };
 
@@ -72,14 +77,17 @@ describe("ArtifactStore: the customer-managed key", () => {
     expect(admin.actions.every((a) => !a.includes("*"))).toBe(true);
   });
 
-  it("lets exactly the source-access roles of account A use it, pinned by aws:PrincipalArn", () => {
-    expect(out.statement("aws_kms_key", KEY, "SourceAccessRolesUseKey")).toEqual({
-      sid: "SourceAccessRolesUseKey",
+  it("lets exactly the source-access roles of account A have S3 encrypt their artifacts with it, and nothing else", () => {
+    expect(out.statement("aws_kms_key", KEY, "SourceAccessRolesEncryptArtifacts")).toEqual({
+      sid: "SourceAccessRolesEncryptArtifacts",
       effect: "Allow",
-      actions: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+      actions: ["kms:GenerateDataKey"],
       resources: ["*"],
       principals: [{ type: "AWS", identifiers: ["arn:aws:iam::111111111111:root"] }],
-      condition: [{ test: "ArnEquals", variable: "aws:PrincipalArn", values: SOURCE_ROLES }],
+      condition: [
+        { test: "ArnEquals", variable: "aws:PrincipalArn", values: SOURCE_ROLES },
+        { test: "StringEquals", variable: "kms:ViaService", values: ["s3.eu-west-1.amazonaws.com"] },
+      ],
     });
   });
 
@@ -113,7 +121,7 @@ describe("ArtifactStore: the customer-managed key", () => {
   it("has no other key policy statement", () => {
     expect(out.policyOf("aws_kms_key", KEY).map((s) => s.sid)).toEqual([
       "PipelineAccountAdministersKey",
-      "SourceAccessRolesUseKey",
+      "SourceAccessRolesEncryptArtifacts",
       "PipelineRolesUseKey",
       "GrantsOnlyForAWSResources",
     ]);
@@ -150,14 +158,38 @@ describe("ArtifactStore: the bucket", () => {
     });
   });
 
-  it("lets the source-access roles of account A read and write objects (the grant the blog omits)", () => {
-    expect(out.statement("aws_s3_bucket_policy", BUCKET_POLICY, "SourceAccessRolesReadWriteArtifacts")).toEqual({
-      sid: "SourceAccessRolesReadWriteArtifacts",
+  it("lets each source-access role of account A write objects under its own pipeline's prefix only (the grant the blog omits)", () => {
+    expect(out.statement("aws_s3_bucket_policy", BUCKET_POLICY, "SourceAccessWritesWeb")).toEqual({
+      sid: "SourceAccessWritesWeb",
       effect: "Allow",
-      actions: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-      resources: [`${bucketArn}/*`],
+      actions: ["s3:PutObject"],
+      resources: [`${bucketArn}/demo-web/*`],
       principals: [{ type: "AWS", identifiers: ["arn:aws:iam::111111111111:root"] }],
-      condition: [{ test: "ArnEquals", variable: "aws:PrincipalArn", values: SOURCE_ROLES }],
+      condition: [{ test: "ArnEquals", variable: "aws:PrincipalArn", values: [SOURCE_ROLES[0]] }],
+    });
+    expect(out.statement("aws_s3_bucket_policy", BUCKET_POLICY, "SourceAccessWritesApiV2")).toEqual({
+      sid: "SourceAccessWritesApiV2",
+      effect: "Allow",
+      actions: ["s3:PutObject"],
+      resources: [`${bucketArn}/demo-api-v2/*`],
+      principals: [{ type: "AWS", identifiers: ["arn:aws:iam::111111111111:root"] }],
+      condition: [{ test: "ArnEquals", variable: "aws:PrincipalArn", values: [SOURCE_ROLES[1]] }],
+    });
+  });
+
+  it("expires artifacts and the versions they replace after the configured days, and abandoned uploads after 7", () => {
+    expect(out.resource("aws_s3_bucket_lifecycle_configuration", "store/lifecycle")).toEqual({
+      bucket: ref("aws_s3_bucket", "store/bucket", "id"),
+      rule: [
+        {
+          id: "expire-old-artifacts",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          expiration: [{ days: 45 }],
+          noncurrent_version_expiration: [{ noncurrent_days: 45 }],
+          abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }],
+        },
+      ],
     });
   });
 
@@ -190,6 +222,11 @@ describe("ArtifactStore: the bucket", () => {
 
   it("has the policy attached to this bucket, and no other statement", () => {
     expect(out.resource("aws_s3_bucket_policy", BUCKET_POLICY).bucket).toBe(ref("aws_s3_bucket", "store/bucket", "id"));
-    expect(out.policyOf("aws_s3_bucket_policy", BUCKET_POLICY)).toHaveLength(3);
+    expect(out.policyOf("aws_s3_bucket_policy", BUCKET_POLICY).map((s) => s.sid)).toEqual([
+      "SourceAccessWritesWeb",
+      "SourceAccessWritesApiV2",
+      "DenyInsecureTransport",
+      "DenyUploadsNotEncryptedWithKms",
+    ]);
   });
 });

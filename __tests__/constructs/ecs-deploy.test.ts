@@ -85,6 +85,22 @@ describe("EcsDeployment: what the pipeline's service role gets", () => {
     });
   });
 
+  it("may register task definition revisions, and tag one only while registering it (ecs:CreateAction)", () => {
+    expect(statement("RegisterTaskDefinitions")).toEqual({
+      sid: "RegisterTaskDefinitions",
+      actions: ["ecs:RegisterTaskDefinition"],
+      resources: ["arn:aws:ecs:eu-west-1:222222222222:task-definition/*"],
+    });
+    expect(statement("TagTaskDefinitionsOnRegister")).toEqual({
+      sid: "TagTaskDefinitionsOnRegister",
+      actions: ["ecs:TagResource"],
+      resources: ["arn:aws:ecs:eu-west-1:222222222222:task-definition/*"],
+      conditions: [{ test: "StringEquals", variable: "ecs:CreateAction", values: ["RegisterTaskDefinition"] }],
+    });
+    const tagging = deployment.serviceRoleStatements.filter((s) => s.actions.includes("ecs:TagResource"));
+    expect(tagging.map((s) => s.sid)).toEqual(["TagTaskDefinitionsOnRegister"]);
+  });
+
   it("may update its one service and run its one build project", () => {
     expect(statement("DeployOwnService")?.resources).toEqual(["arn:aws:ecs:eu-west-1:222222222222:service/demo/web"]);
     expect(statement("RunImageDefinitionsBuild")?.resources).toEqual([props.projectArn]);

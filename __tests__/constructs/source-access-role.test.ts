@@ -9,7 +9,7 @@ const props: SourceAccessRoleProps = {
   artifactBucketArn: "arn:aws:s3:::demo-artifacts-222222222222-eu-west-1",
   artifactPrefix: "demo-web",
   artifactKeyArnPattern: "arn:aws:kms:eu-west-1:222222222222:key/*",
-  artifactKeyAlias: "alias/demo-artifacts",
+  region: "eu-west-1",
 };
 
 const out = synthConstruct((scope) => new SourceAccessRole(scope, "access", props));
@@ -48,28 +48,29 @@ describe("SourceAccessRole", () => {
     });
   });
 
-  it("may read and write objects under its pipeline's prefix in the artifact bucket only", () => {
-    expect(out.statement("aws_iam_role_policy", PERMISSIONS, "ReadWriteOwnArtifacts")).toEqual({
-      sid: "ReadWriteOwnArtifacts",
+  it("may only write objects, under its pipeline's prefix in the artifact bucket (the action reads nothing back)", () => {
+    expect(out.statement("aws_iam_role_policy", PERMISSIONS, "WriteOwnArtifacts")).toEqual({
+      sid: "WriteOwnArtifacts",
       effect: "Allow",
-      actions: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+      actions: ["s3:PutObject"],
       resources: ["arn:aws:s3:::demo-artifacts-222222222222-eu-west-1/demo-web/*"],
     });
   });
 
-  it("may use only the pipeline account's key that carries the artifact alias", () => {
-    expect(out.statement("aws_iam_role_policy", PERMISSIONS, "UseArtifactKey")).toEqual({
-      sid: "UseArtifactKey",
+  it("may have S3 generate data keys with the pipeline account's keys, and nothing else, without relying on the key's alias", () => {
+    expect(out.statement("aws_iam_role_policy", PERMISSIONS, "EncryptOwnArtifacts")).toEqual({
+      sid: "EncryptOwnArtifacts",
       effect: "Allow",
-      actions: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+      actions: ["kms:GenerateDataKey"],
       resources: ["arn:aws:kms:eu-west-1:222222222222:key/*"],
-      condition: [{ test: "ForAnyValue:StringEquals", variable: "kms:ResourceAliases", values: ["alias/demo-artifacts"] }],
+      condition: [{ test: "StringEquals", variable: "kms:ViaService", values: ["s3.eu-west-1.amazonaws.com"] }],
     });
+    expect(out.text).not.toContain("kms:ResourceAliases");
   });
 
   it('grants nothing on Resource "*" and nothing beyond those three statements', () => {
     const statements = out.policyOf("aws_iam_role_policy", PERMISSIONS);
-    expect(statements.map((s) => s.sid)).toEqual(["DescribeOwnRepository", "ReadWriteOwnArtifacts", "UseArtifactKey"]);
+    expect(statements.map((s) => s.sid)).toEqual(["DescribeOwnRepository", "WriteOwnArtifacts", "EncryptOwnArtifacts"]);
     expect(statements.flatMap((s) => s.resources)).not.toContain("*");
   });
 

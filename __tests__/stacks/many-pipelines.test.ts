@@ -17,7 +17,7 @@ describe("many pipelines", () => {
   it("keeps every pipeline's permissions to its own repository, prefix and role", () => {
     for (const name of names) {
       const permissions = `${name}/source-access/permissions`;
-      expect(s.statement("aws_iam_role_policy", permissions, "ReadWriteOwnArtifacts").resources).toEqual([
+      expect(s.statement("aws_iam_role_policy", permissions, "WriteOwnArtifacts").resources).toEqual([
         `arn:aws:s3:::demo-artifacts-222222222222-ap-northeast-1/demo-${name}/*`,
       ]);
       expect(p.statement("aws_iam_role_policy", `${name}/service-role/permissions`, "AssumeOwnSourceAccessRole").resources).toEqual([

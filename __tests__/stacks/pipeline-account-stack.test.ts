@@ -1,3 +1,4 @@
+import { ConfigError } from "../../config/load";
 import { config } from "../../test-support/config";
 import { synthApp } from "../../test-support/synth";
 
@@ -39,11 +40,15 @@ describe("pipeline-account stack", () => {
     expect(new Set(used)).toEqual(new Set(used.filter((name) => name in (source.json.output ?? {}))));
   });
 
-  it("names the artifact bucket and key alias that the source-account roles were granted", () => {
-    expect(Object.values(pipeline.resources("aws_s3_bucket"))[0].bucket).toBe("demo-artifacts-222222222222-ap-northeast-1");
+  it("names the artifact bucket and key account that the source-account roles were granted", () => {
+    const bucket = "demo-artifacts-222222222222-ap-northeast-1";
+    expect(Object.values(pipeline.resources("aws_s3_bucket"))[0].bucket).toBe(bucket);
     expect(Object.values(pipeline.resources("aws_kms_alias"))[0].name).toBe("alias/demo-artifacts");
-    const granted = source.statement("aws_iam_role_policy", "web/source-access/permissions", "UseArtifactKey");
-    expect(granted.condition?.[0].values).toEqual(["alias/demo-artifacts"]);
+    const granted = source.statement("aws_iam_role_policy", "web/source-access/permissions", "EncryptOwnArtifacts");
+    expect(granted.resources).toEqual(["arn:aws:kms:ap-northeast-1:222222222222:key/*"]);
+    expect(source.statement("aws_iam_role_policy", "web/source-access/permissions", "WriteOwnArtifacts").resources).toEqual([
+      `arn:aws:s3:::${bucket}/demo-web/*`,
+    ]);
   });
 
   it("wires each pipeline's ECR action to its own source-access role and repository", () => {
@@ -66,12 +71,11 @@ describe("pipeline-account stack", () => {
     // The service roles, and the CodeBuild role of the pipeline that deploys to ECS.
     const keyUsers = [created("web/service-role/role"), created("web/ecs-deployment/role"), created("api/service-role/role")];
     const key = "artifact-store/key";
-    expect(pipeline.statement("aws_kms_key", key, "SourceAccessRolesUseKey").condition?.[0].values).toEqual(sourceRoles);
+    expect(pipeline.statement("aws_kms_key", key, "SourceAccessRolesEncryptArtifacts").condition?.[0].values).toEqual(sourceRoles);
     expect(pipeline.statement("aws_kms_key", key, "PipelineRolesUseKey").condition?.[0].values).toEqual(keyUsers);
-    expect(
-      pipeline.statement("aws_s3_bucket_policy", "artifact-store/bucket-policy", "SourceAccessRolesReadWriteArtifacts").condition?.[0]
-        .values,
-    ).toEqual(sourceRoles);
+    const bucketPolicy = "artifact-store/bucket-policy";
+    expect(pipeline.statement("aws_s3_bucket_policy", bucketPolicy, "SourceAccessWritesWeb").condition?.[0].values).toEqual([sourceRoles[0]]);
+    expect(pipeline.statement("aws_s3_bucket_policy", bucketPolicy, "SourceAccessWritesApi").condition?.[0].values).toEqual([sourceRoles[1]]);
   });
 
   it("matches the service role names the source-account trust policies expect", () => {
@@ -129,7 +133,14 @@ describe("pipeline-account stack", () => {
       "detail-type": ["ECR Image Action"],
       detail: { "action-type": ["PUSH"], result: ["SUCCESS"], "repository-name": ["web"], "image-tag": ["latest"] },
     });
-    expect(pipeline.resource("aws_cloudwatch_event_target", "web/push-trigger/target").arn).toBe(pipelineArn);
+    const bus = pipeline.address("aws_cloudwatch_event_bus", "event-bus-access/bus");
+    expect(pipeline.resource("aws_cloudwatch_event_bus", "event-bus-access/bus").name).toBe("demo-image-pushes");
+    // The rule and its target live on the project's own bus, never on the default bus.
+    expect(pipeline.resource("aws_cloudwatch_event_rule", "web/push-trigger/rule").event_bus_name).toBe(`\${${bus}.name}`);
+    expect(pipeline.resource("aws_cloudwatch_event_target", "web/push-trigger/target")).toMatchObject({
+      arn: pipelineArn,
+      event_bus_name: `\${${bus}.name}`,
+    });
     expect(pipeline.statement("aws_iam_role_policy", "web/push-trigger/permissions", "StartThisPipeline").resources).toEqual([
       pipelineArn,
     ]);
@@ -138,18 +149,26 @@ describe("pipeline-account stack", () => {
       condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: ["222222222222"] }],
     });
     expect(Object.keys(pipeline.resources("aws_cloudwatch_event_rule"))).toHaveLength(1);
-    expect(pipeline.statement("aws_cloudwatch_event_bus_policy", "event-bus-access/policy", "SourceAccountPutsEvents")).toEqual({
-      sid: "SourceAccountPutsEvents",
-      effect: "Allow",
-      actions: ["events:PutEvents"],
-      resources: ["arn:aws:events:ap-northeast-1:222222222222:event-bus/default"],
-      principals: [{ type: "AWS", identifiers: ["arn:aws:iam::111111111111:root"] }],
-    });
+    expect(pipeline.resource("aws_cloudwatch_event_bus_policy", "event-bus-access/policy").event_bus_name).toBe(`\${${bus}.name}`);
+    // Only the source account's forwarder role, only PutEvents, only on this bus.
+    expect(pipeline.policyOf("aws_cloudwatch_event_bus_policy", "event-bus-access/policy")).toEqual([
+      {
+        sid: "SourceAccountForwarderPutsEvents",
+        effect: "Allow",
+        actions: ["events:PutEvents"],
+        resources: ["arn:aws:events:ap-northeast-1:222222222222:event-bus/demo-image-pushes"],
+        principals: [{ type: "AWS", identifiers: ["arn:aws:iam::111111111111:root"] }],
+        condition: [{ test: "ArnEquals", variable: "aws:PrincipalArn", values: ["arn:aws:iam::111111111111:role/demo-forward-image-pushes"] }],
+      },
+    ]);
+    expect(pipeline.text).not.toContain("event-bus/default");
+    expect(pipeline.text).not.toMatch(/"event_bus_name": "default"/);
   });
 
   it("has no bus policy when no pipeline is started by a push", () => {
     const { source: s, pipeline: p } = synthApp(config((c) => c.pipelines.forEach((x) => (x.trigger = "manual"))));
     expect(p.resources("aws_cloudwatch_event_bus_policy")).toEqual({});
+    expect(p.resources("aws_cloudwatch_event_bus")).toEqual({});
     expect(p.resources("aws_cloudwatch_event_rule")).toEqual({});
     expect(s.resources("aws_cloudwatch_event_rule")).toEqual({});
   });
@@ -185,5 +204,36 @@ describe("pipeline-account stack", () => {
       profile: "state",
     });
     expect((s3.json.terraform?.backend as any).s3.key).toBe("pipelines/demo/pipeline-account.tfstate");
+  });
+});
+
+const EXECUTION = "arn:aws:iam::222222222222:role/service-role/ecsTaskExecutionRole";
+
+describe("ECS roles named by ARN, with a path", () => {
+  const { pipeline } = synthApp(
+    config((c) => {
+      const deploy = c.pipelines[0].deploy as Record<string, unknown>;
+      deploy.executionRoleName = EXECUTION;
+      deploy.taskRoleName = "demo-web-task";
+    }),
+  );
+
+  it("passes the role under its real ARN, path included", () => {
+    const passRole = pipeline.statement("aws_iam_role_policy", "web/service-role/permissions", "PassTaskRolesToEcs");
+    expect(passRole.resources).toEqual([EXECUTION, "arn:aws:iam::222222222222:role/demo-web-task"]);
+  });
+
+  it("attaches the pull policy to the role by its name, which IAM takes without the path", () => {
+    expect(pipeline.resource("aws_iam_role_policy", "web/ecs-deployment/execution-role-pull").role).toBe("ecsTaskExecutionRole");
+  });
+
+  it("refuses a role ARN of another account than the pipeline's", () => {
+    expect(() =>
+      config((c) => ((c.pipelines[0].deploy as Record<string, unknown>).executionRoleName = "arn:aws:iam::999999999999:role/x")),
+    ).toThrow(
+      new ConfigError("test config", [
+        'pipelines[0].deploy.executionRoleName: got "arn:aws:iam::999999999999:role/x"; expected a role in account 222222222222, the pipeline account this pipeline runs in (ECS passes only roles of its own account)',
+      ]),
+    );
   });
 });

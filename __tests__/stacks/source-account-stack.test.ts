@@ -41,7 +41,7 @@ describe("source-account stack", () => {
     expect(source.statement("aws_iam_role_policy", api, "DescribeOwnRepository").resources).toEqual([
       "arn:aws:ecr:ap-northeast-1:111111111111:repository/platform/api",
     ]);
-    expect(source.statement("aws_iam_role_policy", api, "ReadWriteOwnArtifacts").resources).toEqual([
+    expect(source.statement("aws_iam_role_policy", api, "WriteOwnArtifacts").resources).toEqual([
       "arn:aws:s3:::demo-artifacts-222222222222-ap-northeast-1/demo-api/*",
     ]);
     const webRepository = source.address("aws_ecr_repository", "web/repository/repository");
@@ -65,12 +65,12 @@ describe("source-account stack", () => {
     expect(Object.keys(source.json.output ?? {})).toHaveLength(8);
   });
 
-  it("forwards pushes to a pushed pipeline's repository to the pipeline account's default bus", () => {
+  it("forwards pushes to a pushed pipeline's repository to the project's own bus in the pipeline account", () => {
     const role = source.address("aws_iam_role", "push-forwarding/role");
     expect(source.resource("aws_cloudwatch_event_target", "push-forwarding/web-target")).toEqual({
       rule: `\${${source.address("aws_cloudwatch_event_rule", "push-forwarding/web-rule")}.name}`,
       target_id: "pipeline-account-bus",
-      arn: "arn:aws:events:ap-northeast-1:222222222222:event-bus/default",
+      arn: "arn:aws:events:ap-northeast-1:222222222222:event-bus/demo-image-pushes",
       role_arn: `\${${role}.arn}`,
     });
     expect(JSON.parse(String(source.resource("aws_cloudwatch_event_rule", "push-forwarding/web-rule").event_pattern))).toEqual({
@@ -97,7 +97,7 @@ describe("source-account stack", () => {
         sid: "PutEventsOnPipelineAccountBus",
         effect: "Allow",
         actions: ["events:PutEvents"],
-        resources: ["arn:aws:events:ap-northeast-1:222222222222:event-bus/default"],
+        resources: ["arn:aws:events:ap-northeast-1:222222222222:event-bus/demo-image-pushes"],
       },
     ]);
   });

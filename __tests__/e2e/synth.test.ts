@@ -1,0 +1,38 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ROOT } from "../../test-support/config";
+
+/** Every file under `dir`, by relative path, with its content. */
+function tree(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else files[path.relative(dir, full)] = fs.readFileSync(full, "utf8");
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+describe("npm run synth runs the app without the cdktf CLI", () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "synth-same-"));
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  // The two-account example: every kind of stack. One cdktf CLI run costs seconds, so only one.
+  it.each(["config/examples/two-accounts.json"])("writes what cdktf synth writes, for %s", (config) => {
+    const env = { ...process.env, CHECKPOINT_DISABLE: "1", PIPELINE_CONFIG: path.join(ROOT, config) };
+    const viaApp = path.join(work, `${path.basename(config)}-app`);
+    const viaCli = path.join(work, `${path.basename(config)}-cli`);
+    const app = spawnSync("npm", ["run", "-s", "synth"], { cwd: ROOT, env: { ...env, CDKTF_OUTDIR: viaApp }, encoding: "utf8" });
+    expect(app.status).toBe(0);
+    const cli = spawnSync("npx", ["cdktf", "synth", "--output", viaCli], { cwd: ROOT, env, encoding: "utf8" });
+    expect(cli.status).toBe(0);
+    const expected = tree(viaCli);
+    expect(Object.keys(expected)).toContain("stacks/source-account/cdk.tf.json");
+    expect(tree(viaApp)).toEqual(expected);
+  });
+});
