@@ -8,7 +8,7 @@ import * as path from "path";
 import { loadConfig } from "../config/load";
 import type { Config } from "../config/schema";
 import { SOURCE_STACK, SOURCE_STATE } from "../stacks/outputs";
-import { TerraformError, terraformAsync, terraformEnv } from "../terraform/cli";
+import { TerraformError, terraformAsync, terraformEnv, terraformProblem } from "../terraform/cli";
 import { resolveOutputs, stubState, type StackJson } from "../terraform/fixtures";
 import {
   EXIT,
@@ -33,6 +33,7 @@ import {
   ROOT,
   runCommand,
   userPath,
+  UserError,
   type CommandContext,
 } from "./cli";
 
@@ -240,8 +241,10 @@ async function main({ signal }: CommandContext): Promise<number> {
   const plansDir = args["plans-dir"] === undefined ? path.join(ROOT, "plans") : userPath(args["plans-dir"]);
   const stacks = STACKS;
 
-  // Before any work: where the plans go, and the temporary directory.
+  // Before any work: where the plans go, Terraform, and the temporary directory.
   checkWritableDir(plansDir, "--plans-dir");
+  const terraform = terraformProblem();
+  if (terraform) throw new UserError(terraform);
   const scratch = makeTempDir("plan-");
   const releases: (() => void)[] = [];
   try {

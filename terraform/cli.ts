@@ -25,14 +25,15 @@ function olderThan(version: string, minimum: string): boolean {
  * Why Terraform cannot be used from `env`'s PATH (not there, or older than MIN_TERRAFORM), as one
  * line that names the commands needing it; undefined when it can.
  */
+const NEEDS = `npm test, npm run plan and npm run verify:access run Terraform >= ${MIN_TERRAFORM.replace(/\.0$/, "")} (tested with ${TESTED_TERRAFORM})`;
+const NOT_ON_PATH = `Terraform is not on PATH: ${NEEDS}. Install it (https://developer.hashicorp.com/terraform/install) and try again.`;
+
 export function terraformProblem(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const needs = `npm test, npm run plan and npm run verify:access run Terraform >= ${MIN_TERRAFORM.replace(/\.0$/, "")} (tested with ${TESTED_TERRAFORM})`;
+  const needs = NEEDS;
   const result = spawnSync("terraform", ["version", "-json"], { env, encoding: "utf8", timeout: 30_000 });
   if (result.error) {
     const missing = (result.error as NodeJS.ErrnoException).code === "ENOENT";
-    return missing
-      ? `Terraform is not on PATH: ${needs}. Install it (https://developer.hashicorp.com/terraform/install) and try again.`
-      : `Terraform could not be run (${result.error.message}): ${needs}.`;
+    return missing ? NOT_ON_PATH : `Terraform could not be run (${result.error.message}): ${needs}.`;
   }
   let version: unknown;
   try {
@@ -97,11 +98,11 @@ export class TerraformError extends Error {
   }
 }
 
-/** There is no `terraform` to run: what the user can fix, said in one line. */
+/** There is no `terraform` to run: what the user can fix, said in one line (terraformProblem's). */
 export class TerraformNotFound extends Error {
   override name = "TerraformNotFound";
   constructor() {
-    super("terraform is not on PATH: install Terraform (1.11 or later) and run the command again");
+    super(NOT_ON_PATH);
   }
 }
 

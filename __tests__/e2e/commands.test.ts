@@ -18,6 +18,8 @@ const COMMANDS = [
   { name: "npm run verify:access", script: "commands/verify-access.ts", flags: "--write-readme, --help" },
   { name: "npm run bench", script: "commands/bench.ts", flags: "--runs, --help" },
   { name: "npm run schema", script: "scripts/write-schema.ts", flags: "--help" },
+  { name: "npm run docs", script: "scripts/write-docs.ts", flags: "--help" },
+  { name: "npm run check:terraform", script: "scripts/check-terraform.ts", flags: "--help" },
 ];
 
 /** What a command could touch: compared before and after. */

@@ -108,13 +108,17 @@ describe("npm run plan", () => {
     });
   });
 
-  it("without terraform on PATH says so in one line, exit 1, and leaves no plans", () => {
+  it("without terraform on PATH says so in one line before any work, exit 1, touching no plans", () => {
     const dir = path.join(work, "no-terraform");
-    seed(dir, [...STALE, ...USERS]);
+    seed(dir, STALE);
     const run = runPlan(["--offline", "--plans-dir", dir], { PATH: path.join(work, "empty-path") });
-    expect(run.stderr).toBe("npm run plan: terraform is not on PATH: install Terraform (1.11 or later) and run the command again\n");
+    expect(run.stderr).toBe(
+      "npm run plan: Terraform is not on PATH: npm test, npm run plan and npm run verify:access run Terraform >= 1.10 (tested with 1.11). " +
+        "Install it (https://developer.hashicorp.com/terraform/install) and try again.\n",
+    );
     expect(run.status).toBe(1);
-    expect(planFiles(dir)).toEqual([...USERS].sort());
+    expect(run.stdout).toBe("");
+    expect(planFiles(dir)).toEqual([...STALE].sort());
   });
 
   it("reads a relative PIPELINE_CONFIG from where npm was run, and names the absolute path it tried", () => {
