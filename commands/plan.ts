@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../config/load";
 import type { Config } from "../config/schema";
-import { SOURCE_STACK, SOURCE_STATE } from "../stacks/outputs";
+import { pipelineStackName, SOURCE_STACK, SOURCE_STATE } from "../stacks/outputs";
 import { TerraformError, terraformAsync, terraformEnv, terraformProblem } from "../terraform/cli";
 import { resolveOutputs, stubState, type StackJson } from "../terraform/fixtures";
 import {
@@ -81,23 +81,25 @@ const SPEC = {
   },
 } as const;
 
-/** The files a run writes, so that clearing a previous run never removes anything else. */
-function planFilePattern(stacks: readonly string[]): RegExp {
-  const names = stacks.map((stack) => stack.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
-  return new RegExp(`^(summary\\.md|(${names})\\.(tfplan|json|txt)(\\.partial)?)$`);
-}
+/**
+ * The files a run writes, for every stack a config can have (an earlier run may have planned
+ * another config's stacks, e.g. pipeline-account-staging), so that clearing a previous run removes
+ * all of its files and nothing else.
+ */
+const PLAN_FILE = new RegExp(
+  `^(summary\\.md|(${SOURCE_STACK}|${pipelineStackName("")}|${pipelineStackName("[a-z0-9-]+")})\\.(tfplan|json|txt)(\\.partial)?)$`,
+);
 
-function clearPlans(dir: string, stacks: readonly string[]): void {
+function clearPlans(dir: string): void {
   if (!fs.existsSync(dir)) return;
-  const planFile = planFilePattern(stacks);
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isFile() && planFile.test(entry.name)) fs.rmSync(path.join(dir, entry.name));
+    if (entry.isFile() && PLAN_FILE.test(entry.name)) fs.rmSync(path.join(dir, entry.name));
   }
 }
 
 /** Replaces the previous run's files with this run's, each file written whole (rename). */
-function publish(staging: string, dir: string, stacks: readonly string[]): void {
-  clearPlans(dir, stacks);
+function publish(staging: string, dir: string): void {
+  clearPlans(dir);
   fs.mkdirSync(dir, { recursive: true });
   for (const name of fs.readdirSync(staging)) {
     const target = path.join(dir, name);
@@ -256,7 +258,7 @@ async function main({ signal }: CommandContext): Promise<number> {
     }
     try {
       // An earlier run's files go first: whatever happens to this run, none is left to be taken for its result.
-      clearPlans(plansDir, stacks);
+      clearPlans(plansDir);
       const staging = path.join(scratch.dir, "plans");
       fs.mkdirSync(staging);
       const configPath = configPathFromEnv();
@@ -264,14 +266,14 @@ async function main({ signal }: CommandContext): Promise<number> {
       const results = await planAll({ config, stacks, offline, scratch: scratch.dir, staging, signal });
       const summary = renderSummary(results, { offline, configPath: shown(configPath) });
       fs.writeFileSync(path.join(staging, "summary.md"), summary);
-      publish(staging, plansDir, stacks);
+      publish(staging, plansDir);
       const code = exitCode(results);
       if (offline) log("No .tfplan files: an offline plan (mock credentials, empty state) is for review, never for terraform apply.");
       log(`Wrote ${path.join(plansDir, "summary.md")}. Exit code ${code}: ${EXIT_CODES.find((e) => e.code === code)!.meaning}.`);
       return code;
     } catch (e) {
       // Nothing of this run is published (publish may have been under way).
-      clearPlans(plansDir, stacks);
+      clearPlans(plansDir);
       throw e;
     }
   } finally {

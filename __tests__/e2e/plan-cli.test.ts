@@ -12,8 +12,9 @@ import { exampleInput, ROOT } from "../../test-support/config";
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "plan-cli-"));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-const STALE = ["summary.md", "source-account.tfplan", "source-account.json", "pipeline-account.txt"];
-const USERS = ["notes.md", "other.json"];
+// An earlier run's files, of this config's stacks and of another config's (several pipeline accounts).
+const STALE = ["summary.md", "source-account.tfplan", "source-account.json", "pipeline-account.txt", "pipeline-account-staging.json"];
+const USERS = ["notes.md", "other.json", "pipeline-accounts.md"];
 
 describe("npm run plan", () => {
   it("is the plan script", () => {
