@@ -43,6 +43,8 @@ const STACKS: readonly string[] = DEPLOY_ORDER;
 /** Held while a plan writes to a plans directory; and, for plans against the real accounts, to cdktf.out. */
 const LOCK_FILE = ".plan.lock";
 
+const CDKTF_OUT = path.join(ROOT, "cdktf.out");
+
 const USAGE = `Usage: npm run plan [-- [--offline] [--plans-dir <dir>]]
 
 Synthesizes both stacks, then for each in deploy order (${STACKS.join(", ")}) runs terraform
@@ -187,12 +189,12 @@ async function planAll({ config, stacks: stackNames, offline, scratch, staging, 
     const dir = path.join(outdir, "stacks", stack);
     return { stack, dir, json: JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8")) as StackJson };
   });
-  // Offline or not: the provider mirror when there is one (cli.ts), else the user's own
-  // Terraform configuration; credentials and backend are the user's unless offline.
   // Offline, the saved plans stay in scratch space: made with mock credentials and empty state,
   // they would create every resource if applied, so they are never where an apply could find them.
   const tfplanDir = offline ? path.join(scratch, "tfplan") : staging;
   fs.mkdirSync(tfplanDir, { recursive: true });
+  // Offline or not: the provider mirror when there is one (cli.ts), else the user's own
+  // Terraform configuration; credentials and backend are the user's unless offline.
   const run: Run = { staging, tfplanDir, env: terraformEnv(scratch), signal };
 
   // -reconfigure: cdktf.out/stacks/<stack>/.terraform remembers the backend of the last init; a
@@ -227,8 +229,6 @@ async function planAll({ config, stacks: stackNames, offline, scratch, staging, 
   }
   return results;
 }
-
-const CDKTF_OUT = path.join(ROOT, "cdktf.out");
 
 /** A path for messages and the summary: relative to the repository when inside it, else absolute. */
 function shown(file: string): string {
