@@ -1,16 +1,17 @@
 /**
  * The cdktf app: config file -> validated config -> two stacks -> cdktf.out.
  * The only place that reads the environment:
- *   PIPELINE_CONFIG  path of the config file (default: config/example.json)
+ *   PIPELINE_CONFIG  path of the config file (default: config/example.json); a relative path starts
+ *                    where the user ran the command (npm's INIT_CWD), as it does for every command
  *   CDKTF_OUTDIR     where to synthesize (default: cdktf.out; the cdktf CLI sets it)
  */
 import * as path from "path";
+import { configPathFromEnv, sourceMappedStack } from "./commands/cli";
 import { ConfigError, loadConfig } from "./config/load";
 import { buildApp } from "./stacks/app";
 
 function main(): void {
-  const configPath = process.env.PIPELINE_CONFIG || path.join(__dirname, "config", "example.json");
-  const config = loadConfig(configPath);
+  const config = loadConfig(configPathFromEnv(process.env));
   const { app } = buildApp(config, {
     outdir: path.resolve(process.env.CDKTF_OUTDIR || "cdktf.out"),
     projectRoot: __dirname,
@@ -21,8 +22,8 @@ function main(): void {
 try {
   main();
 } catch (e) {
-  if (!(e instanceof ConfigError)) throw e;
-  // Validation happens before anything is synthesized: nothing has been written.
-  console.error(e.message);
+  // Validation happens before anything is synthesized: nothing has been written. Anything else is
+  // a bug, shown with its stack in the TypeScript sources.
+  console.error(e instanceof ConfigError ? e.message : e instanceof Error ? sourceMappedStack(e) : e);
   process.exitCode = 1;
 }

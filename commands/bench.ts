@@ -10,15 +10,33 @@
  * inflates less than wall time. Results go to bench/results/.
  * Missed targets are reported, not failed; a command that fails makes the exit code non-zero.
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { FRAMEWORK_PACKAGE } from "../lib/cdktf";
+import { checkWritableDir, integerOption, makeTempDir, parseCommandLine, ROOT, runCommand, UserError, type CommandContext } from "./cli";
 
-const ROOT = path.resolve(__dirname, "..");
 const MIN_RUNS = 5;
 const SIZES = [1, 10, 50];
+const RESULTS = path.join(ROOT, "bench", "results");
+
+const USAGE = `Usage: npm run bench [-- --runs <n>]
+
+Times the app's synth, cdktf synth and the unit suite as whole processes, for the example config
+and generated configs of ${SIZES.join(", ")} pipelines (minutes; README.md "Speed" explains the table).
+Each command runs once to warm up, then <n> times. Results go to bench/results/.
+
+  --runs <n>   Measured runs per command (default and minimum ${MIN_RUNS}), as --runs 9 or --runs=9.
+  -h, --help   This text.
+
+Exit code: 0 when every command ran (missed targets are reported, not failed), 1 otherwise.
+`;
+
+const SPEC = {
+  name: "npm run bench",
+  usage: USAGE,
+  options: { runs: { type: "string" } },
+} as const;
 
 interface Run {
   readonly wallSeconds: number;
@@ -43,17 +61,6 @@ interface Command {
   readonly env?: Record<string, string>;
 }
 
-function parseRuns(args: readonly string[]): number {
-  const i = args.indexOf("--runs");
-  if (i === -1) return MIN_RUNS;
-  const runs = Number(args[i + 1]);
-  if (!Number.isInteger(runs) || runs < MIN_RUNS) {
-    console.error(`--runs: expected an integer of at least ${MIN_RUNS}, got ${args[i + 1] ?? "nothing"}`);
-    process.exit(2);
-  }
-  return runs;
-}
-
 /** The environment every command gets: ours, without anything that would change what the app or the CLI does. */
 function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { CHECKPOINT_DISABLE: "1" };
@@ -64,28 +71,62 @@ function baseEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** A measured command failed: the benchmark stops and exits non-zero. */
-class CommandFailed extends Error {}
+/** A measured command failed: the benchmark stops and exits non-zero, with the command's output. */
+class CommandFailed extends UserError {}
+
+interface Exited {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs the command under `/usr/bin/time -v`, in a process group of its own: when `signal` aborts,
+ * the whole tree (npx, cdktf, the app, jest's workers) is stopped, and the promise rejects once it has.
+ */
+function spawnTimed(command: Command, signal: AbortSignal): Promise<Exited> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const child = spawn("/usr/bin/time", ["-v", ...command.argv], {
+      cwd: ROOT,
+      env: { ...baseEnv(), ...command.env },
+      detached: true,
+    });
+    const stop = () => {
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        // Already gone.
+      }
+    };
+    signal.addEventListener("abort", stop, { once: true });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("close", (status) => {
+      signal.removeEventListener("abort", stop);
+      if (signal.aborted) reject(signal.reason);
+      else resolve({ status, stdout, stderr });
+    });
+  });
+}
 
 /** Runs the command once under `/usr/bin/time -v`. */
-function runOnce(command: Command): Run {
+async function runOnce(command: Command, signal: AbortSignal): Promise<Run> {
   const start = process.hrtime.bigint();
-  const result = spawnSync("/usr/bin/time", ["-v", ...command.argv], {
-    cwd: ROOT,
-    env: { ...baseEnv(), ...command.env },
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const result = await spawnTimed(command, signal);
   const wallSeconds = Number(process.hrtime.bigint() - start) / 1e9;
   // /usr/bin/time -v reports last, after anything the command wrote to stderr.
-  const last = (pattern: RegExp) => [...(result.stderr ?? "").matchAll(pattern)].pop()?.[1];
+  const last = (pattern: RegExp) => [...result.stderr.matchAll(pattern)].pop()?.[1];
   const user = last(/User time \(seconds\): ([\d.]+)/g);
   const system = last(/System time \(seconds\): ([\d.]+)/g);
   const rss = last(/Maximum resident set size \(kbytes\): (\d+)/g);
-  if (result.error || result.status !== 0 || !user || !system || !rss) {
-    const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.replace(/\tCommand being timed:[^]*$/, "");
+  if (result.status !== 0 || !user || !system || !rss) {
+    const output = `${result.stdout}${result.stderr}`.replace(/\tCommand being timed:[^]*$/, "");
     throw new CommandFailed(
-      `${command.argv.join(" ")} (exit ${result.status ?? result.error?.message})\n${output.trim().split("\n").slice(-60).join("\n")}`,
+      `${command.argv.join(" ")} (exit ${result.status})\n${output.trim().split("\n").slice(-60).join("\n")}`,
     );
   }
   return { wallSeconds, cpuSeconds: Number(user) + Number(system), peakRssMb: Number(rss) / 1024 };
@@ -98,14 +139,20 @@ function median(values: readonly number[]): number {
 }
 
 /** One warm-up run, then `runs` measured runs. */
-function measure(name: string, pipelines: number | null, command: Command, runs: number, check?: () => void): Measurement {
+async function measure(
+  name: string,
+  pipelines: number | null,
+  command: Command,
+  { runs, signal }: Settings,
+  check?: () => void,
+): Promise<Measurement> {
   process.stderr.write(`${name}${pipelines === null ? "" : ` (${pipelines} pipelines)`}: warm-up`);
-  runOnce(command);
+  await runOnce(command, signal);
   check?.();
   const measured: Run[] = [];
   for (let i = 0; i < runs; i++) {
     process.stderr.write(` ${i + 1}`);
-    measured.push(runOnce(command));
+    measured.push(await runOnce(command, signal));
   }
   process.stderr.write("\n");
   return {
@@ -138,8 +185,13 @@ function expectStacks(outdir: string): () => void {
   };
 }
 
+interface Settings {
+  readonly runs: number;
+  readonly signal: AbortSignal;
+}
+
 /** Every measurement, in the order of the table; generated configs and outputs live in `tmp`. */
-function measureAll(runs: number, tmp: string, example: string): Measurement[] {
+async function measureAll(settings: Settings, tmp: string, example: string): Promise<Measurement[]> {
   const node = process.execPath;
   const app = (config: string, outdir: string): Command => ({
     argv: [node, "-r", "./scripts/register.js", "main.ts"],
@@ -150,19 +202,21 @@ function measureAll(runs: number, tmp: string, example: string): Measurement[] {
     env: { PIPELINE_CONFIG: config },
   });
 
+  // Loaded here, not at the top (it loads the framework): --help and bad arguments answer at once.
+  const { FRAMEWORK_PACKAGE } = await import("../lib/cdktf");
   const results: Measurement[] = [];
-  results.push(measure("floor", null, { argv: [node, "-e", `require(${JSON.stringify(FRAMEWORK_PACKAGE)})`] }, runs));
+  results.push(await measure("floor", null, { argv: [node, "-e", `require(${JSON.stringify(FRAMEWORK_PACKAGE)})`] }, settings));
   const exampleOut = path.join(tmp, "out-example");
-  results.push(measure("app synth (example)", pipelinesIn(example), app(example, exampleOut), runs, expectStacks(exampleOut)));
+  results.push(await measure("app synth (example)", pipelinesIn(example), app(example, exampleOut), settings, expectStacks(exampleOut)));
   for (const n of SIZES) {
     const config = path.join(tmp, `config-${n}.json`);
     fs.writeFileSync(config, JSON.stringify(generatedConfig(example, n), null, 2));
     const appOut = path.join(tmp, `out-app-${n}`);
     const cliOut = path.join(tmp, `out-cli-${n}`);
-    results.push(measure("app synth", n, app(config, appOut), runs, expectStacks(appOut)));
-    results.push(measure("cdktf synth", n, cli(config, cliOut), runs, expectStacks(cliOut)));
+    results.push(await measure("app synth", n, app(config, appOut), settings, expectStacks(appOut)));
+    results.push(await measure("cdktf synth", n, cli(config, cliOut), settings, expectStacks(cliOut)));
   }
-  results.push(measure("unit suite (jest)", null, { argv: ["npx", "jest"] }, runs));
+  results.push(await measure("unit suite (jest)", null, { argv: ["npx", "jest"] }, settings));
   return results;
 }
 
@@ -170,15 +224,18 @@ function pipelinesIn(config: string): number {
   return JSON.parse(fs.readFileSync(config, "utf8")).pipelines.length;
 }
 
-function main(): void {
-  const runs = parseRuns(process.argv.slice(2));
+async function main({ signal }: CommandContext): Promise<number> {
+  const args = parseCommandLine(SPEC, process.argv.slice(2));
+  if (!args) return 0;
+  const runs = integerOption("runs", args.runs, MIN_RUNS, MIN_RUNS);
+  checkWritableDir(RESULTS, "bench/results");
   const example = path.join(ROOT, "config", "example.json");
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bench-"));
+  const tmp = makeTempDir("bench-");
   let results: Measurement[];
   try {
-    results = measureAll(runs, tmp, example);
+    results = await measureAll({ runs, signal }, tmp.dir, example);
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    tmp.remove();
   }
 
   const floor = results[0].medianWallSeconds;
@@ -239,19 +296,14 @@ function main(): void {
     results: results.map((r) => ({ ...r, ratioToFloor: r.medianWallSeconds / floor })),
     targets,
   };
-  const dir = path.join(ROOT, "bench", "results");
+  const dir = RESULTS;
   fs.mkdirSync(dir, { recursive: true });
   // No colons in the file name: they are not allowed everywhere.
   const file = path.join(dir, `${timestamp.replace(/:/g, "-")}.json`);
   fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   fs.copyFileSync(file, path.join(dir, "latest.json"));
   console.log(`\nwrote ${path.relative(ROOT, file)} and bench/results/latest.json`);
+  return 0;
 }
 
-try {
-  main();
-} catch (e) {
-  if (!(e instanceof CommandFailed)) throw e;
-  console.error(`\nFAILED: ${e.message}`);
-  process.exitCode = 1;
-}
+runCommand(SPEC, main);

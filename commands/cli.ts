@@ -1,12 +1,17 @@
 /**
  * What every command shares at its edges: arguments parsed by Node's own `util.parseArgs` (strict:
  * unknown flags and a flag without its value are errors), `--help` that prints and does nothing
- * else, paths the user gives resolved from where they ran the command, and one way to end
- * (a one-line error without a stack trace for what the user can fix, an exit code).
+ * else, paths the user gives resolved from where they ran the command, output locations and the
+ * temporary directory checked before any work, one run at a time where runs would collide, a clean
+ * stop on Ctrl-C or SIGTERM, and one way to end (a one-line error without a stack trace for what
+ * the user can fix, an exit code).
  */
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parseArgs, type ParseArgsConfig } from "util";
 import { ConfigError } from "../config/load";
+import { TerraformError, TerraformNotFound } from "../terraform/cli";
 
 /** The repository root: where cdktf.json is, and what the default config path starts from. */
 export const ROOT = path.resolve(__dirname, "..");
@@ -23,6 +28,14 @@ export class UserError extends Error {
   override name = "UserError";
 }
 
+/** The command was stopped by a signal; it has cleaned up after itself. */
+export class Interrupted extends Error {
+  override name = "Interrupted";
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`);
+  }
+}
+
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 
 export interface CommandSpec<O extends Options> {
@@ -36,9 +49,29 @@ export interface CommandSpec<O extends Options> {
 
 export type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>>["values"];
 
+/** util.parseArgs's message, as one line in the words the other usage errors use. */
+function usageMessage(e: NodeJS.ErrnoException, options: Options): string {
+  const flags = Object.keys(options)
+    .map((name) => `--${name}`)
+    .join(", ");
+  const quoted = /'([^']*)'/.exec(e.message)?.[1];
+  switch (e.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `unknown option ${JSON.stringify(quoted)}; expected only: ${flags}`;
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return `unexpected argument ${JSON.stringify(quoted)}; expected only: ${flags}`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      if (/argument missing/.test(e.message)) return `${quoted?.replace(/ <value>$/, "")} needs a value`;
+      if (/does not take an argument/.test(e.message)) return `${quoted} takes no value`;
+      break;
+  }
+  return e.message.replace(/\s+/g, " ");
+}
+
 /**
  * Parses `argv` strictly. `--flag=value` and `--flag value` both work for string flags; a string
- * flag whose value looks like another flag (`--plans-dir --offline`) is an error, not a value.
+ * flag whose value looks like another flag (`--plans-dir --offline`) is an error, not a value, and
+ * so are an empty value and a flag given twice (which util.parseArgs would let the last one win).
  * Returns undefined for --help, after printing the usage.
  */
 export function parseCommandLine<O extends Options>(spec: CommandSpec<O>, argv: readonly string[]): Parsed<O> | undefined {
@@ -50,17 +83,34 @@ export function parseCommandLine<O extends Options>(spec: CommandSpec<O>, argv: 
       throw new UsageError(`--${name} needs a value, got the flag ${JSON.stringify(next)}`);
     }
   }
-  let values: Record<string, unknown>;
+  let parsed: ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: false; tokens: true }>>;
   try {
-    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false, tokens: true });
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify an option argument.*$/s, ""));
+    throw new UsageError(usageMessage(e as NodeJS.ErrnoException, options));
   }
-  if (values.help) {
+  const seen = new Set<string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== "option") continue;
+    if (seen.has(token.name)) throw new UsageError(`--${token.name} is given twice; expected it once`);
+    seen.add(token.name);
+    if (token.value === "") throw new UsageError(`--${token.name} needs a value, got ""`);
+  }
+  if ((parsed.values as { help?: boolean }).help) {
     process.stdout.write(spec.usage.endsWith("\n") ? spec.usage : `${spec.usage}\n`);
     return undefined;
   }
-  return values as Parsed<O>;
+  return parsed.values as Parsed<O>;
+}
+
+/** A whole number given to `flag` (as `--flag N` or `--flag=N`), at least `min`; `fallback` when not given. */
+export function integerOption(flag: string, given: string | undefined, fallback: number, min: number): number {
+  if (given === undefined) return fallback;
+  const value = /^\d+$/.test(given) ? Number(given) : NaN;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new UsageError(`--${flag}: got ${JSON.stringify(given)}; expected a whole number of at least ${min}`);
+  }
+  return value;
 }
 
 /**
@@ -76,28 +126,228 @@ export function configPathFromEnv(env: NodeJS.ProcessEnv = process.env): string 
   return env.PIPELINE_CONFIG ? userPath(env.PIPELINE_CONFIG, env) : DEFAULT_CONFIG;
 }
 
+function errorCode(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code ? `${err.code}: ${err.message.replace(/^\w+: /, "").replace(/, \w+ '.*'$/, "")}` : String(err.message ?? e);
+}
+
+/** Can this process create files in `dir` (an existing directory)? Tried, not guessed from modes. */
+function probeWritable(dir: string): unknown {
+  try {
+    fs.rmdirSync(fs.mkdtempSync(path.join(dir, ".write-check-")));
+    return undefined;
+  } catch (e) {
+    return e;
+  }
+}
+
+/**
+ * Fails at once, with one line, unless `dir` is a directory this process can write to, or one it
+ * can create (its nearest existing ancestor is a writable directory). Creates nothing. `label`
+ * names where the path came from, e.g. "--plans-dir".
+ */
+export function checkWritableDir(dir: string, label: string): void {
+  let existing = dir;
+  for (;;) {
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(existing);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw new UserError(`${label} ${dir}: cannot be used (${errorCode(e)})`);
+    }
+    if (stat && !stat.isDirectory()) {
+      const where = existing === dir ? "it is a file" : `${existing} is a file`;
+      throw new UserError(`${label} ${dir}: ${where}; expected a directory to write into (or a path where one can be created)`);
+    }
+    if (stat) break;
+    const parent = path.dirname(existing);
+    if (parent === existing) break;
+    existing = parent;
+  }
+  const failure = probeWritable(existing);
+  if (failure) {
+    const where = existing === dir ? "not writable" : `cannot be created: ${existing} is not writable`;
+    throw new UserError(`${label} ${dir}: ${where} (${errorCode(failure)}); expected a directory this user can write to`);
+  }
+}
+
+/** What to undo when the process ends, however it ends short of SIGKILL: temp dirs, locks. */
+const atExit = new Set<() => void>();
+let exitHookInstalled = false;
+
+/** Runs `undo` when the process exits (normally, on an uncaught error, or after an interrupt); returns a function that runs it now instead. */
+export function onExit(undo: () => void): () => void {
+  if (!exitHookInstalled) {
+    process.on("exit", () => {
+      for (const fn of [...atExit].reverse()) {
+        try {
+          fn();
+        } catch {
+          // Exiting: the remaining clean-ups still run.
+        }
+      }
+    });
+    exitHookInstalled = true;
+  }
+  const once = () => {
+    if (atExit.delete(once)) undo();
+  };
+  atExit.add(once);
+  return once;
+}
+
+/**
+ * A new temporary directory, removed when the process exits. An unusable TMPDIR (missing, a file,
+ * read-only) is one line naming it, before any work.
+ */
+export function makeTempDir(prefix: string, base: string = os.tmpdir()): { readonly dir: string; readonly remove: () => void } {
+  let dir: string;
+  try {
+    dir = fs.mkdtempSync(path.join(base, prefix));
+  } catch (e) {
+    throw new UserError(`cannot create a temporary directory in ${base}: ${errorCode(e)}; set TMPDIR to a writable directory`);
+  }
+  return { dir, remove: onExit(() => fs.rmSync(dir, { recursive: true, force: true })) };
+}
+
+function processRuns(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function lockHolder(file: string): number | undefined {
+  try {
+    return Number(fs.readFileSync(file, "utf8").trim());
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes `file` as a lock holding this process's id, so that a second run says clearly that another
+ * is running instead of colliding with it. A lock whose process is gone (a run that was killed) is
+ * taken over. Released when the returned function is called, or when the process exits.
+ */
+export function acquireLock(file: string, what: string): () => void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: "wx" });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new UserError(`cannot create the lock ${file} (${errorCode(e)})`);
+      const holder = lockHolder(file);
+      if (attempt > 0 || (holder !== undefined && processRuns(holder))) {
+        throw new UserError(
+          `another ${what} is running (pid ${holder}): wait for it to finish (if none is running, remove ${file})`,
+        );
+      }
+      fs.rmSync(file, { force: true });
+    }
+  }
+  return onExit(() => {
+    if (lockHolder(file) === process.pid) fs.rmSync(file, { force: true });
+  });
+}
+
+/** What a command's main gets: `signal` aborts, with an `Interrupted` reason, on SIGINT or SIGTERM. */
+export interface CommandContext {
+  readonly signal: AbortSignal;
+}
+
+const SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
+
+/**
+ * A signal npm forwards arrives twice (once from the terminal, once from npm): a second one within
+ * this time is the same interrupt, a later one means "stop now".
+ */
+const SAME_INTERRUPT_MS = 1000;
+
+/** How long a command may take to stop after an interrupt before it is stopped hard. */
+const STOP_GRACE_MS = 30_000;
+
+function exitCodeFor(signal: NodeJS.Signals): number {
+  return 128 + os.constants.signals[signal];
+}
+
+/** Prints what went wrong: one line for what the user can fix, a stack (source-mapped) for a bug. */
+function report(spec: Pick<CommandSpec<Options>, "name" | "usage">, e: unknown): void {
+  if (e instanceof UsageError) {
+    process.stderr.write(`${spec.name}: ${e.message}\n\n${spec.usage}${spec.usage.endsWith("\n") ? "" : "\n"}`);
+  } else if (e instanceof ConfigError) {
+    process.stderr.write(`${e.message}\n`);
+  } else if (e instanceof UserError || e instanceof Interrupted || e instanceof TerraformError || e instanceof TerraformNotFound) {
+    process.stderr.write(`${spec.name}: ${e.message}\n`);
+  } else {
+    process.stderr.write(`${e instanceof Error ? sourceMappedStack(e) : String(e)}\n`);
+  }
+}
+
+/**
+ * An error's stack with positions in the TypeScript sources: scripts/register.js transpiles without
+ * loading source maps (a synth pays nothing for them) and maps a stack only when one is printed.
+ */
+export function sourceMappedStack(e: Error): string {
+  const stack = e.stack ?? `${e.name}: ${e.message}`;
+  const loader = require.cache[require.resolve("../scripts/register.js")]?.exports as
+    | { mapStack?: (stack: string) => string }
+    | undefined;
+  return loader?.mapStack ? loader.mapStack(stack) : stack;
+}
+
 /**
  * Runs a command's main and sets the exit code. Usage, config and user errors print one message;
- * anything else is a bug and keeps its stack.
+ * anything else is a bug and keeps its stack. On SIGINT or SIGTERM, `ctx.signal` aborts: main
+ * stops its work and cleans up, and the exit code is 128 + the signal's number (130, 143). A later
+ * second signal, or a main that does not stop within 30 s, ends the process at once (what
+ * `onExit` registered is still undone).
  */
-export function runCommand(spec: Pick<CommandSpec<Options>, "name" | "usage">, main: () => Promise<number> | number, errorExit = 1): void {
+export function runCommand(
+  spec: Pick<CommandSpec<Options>, "name" | "usage">,
+  main: (ctx: CommandContext) => Promise<number> | number,
+  errorExit = 1,
+): void {
+  const controller = new AbortController();
+  let interruptedAt = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const now = Date.now();
+    if (!controller.signal.aborted) {
+      interruptedAt = now;
+      process.stderr.write(`${spec.name}: ${signal} received, stopping and cleaning up\n`);
+      controller.abort(new Interrupted(signal));
+      setTimeout(() => process.exit(exitCodeFor(signal)), STOP_GRACE_MS).unref();
+    } else if (now - interruptedAt > SAME_INTERRUPT_MS) {
+      process.exit(exitCodeFor(signal));
+    }
+  };
+  for (const signal of SIGNALS) process.on(signal, onSignal);
+
   Promise.resolve()
-    .then(main)
+    .then(() => main({ signal: controller.signal }))
     .then(
       (code) => {
-        process.exitCode = code;
+        if (!controller.signal.aborted) {
+          process.exitCode = code;
+          return;
+        }
+        // It finished, but not the work it was asked for: say so, and exit as interrupted.
+        const reason = controller.signal.reason as Interrupted;
+        report(spec, reason);
+        process.exitCode = exitCodeFor(reason.signal);
       },
       (e: unknown) => {
-        if (e instanceof UsageError) {
-          process.stderr.write(`${spec.name}: ${e.message}\n\n${spec.usage}${spec.usage.endsWith("\n") ? "" : "\n"}`);
-        } else if (e instanceof ConfigError) {
-          process.stderr.write(`${e.message}\n`);
-        } else if (e instanceof UserError) {
-          process.stderr.write(`${spec.name}: ${e.message}\n`);
-        } else {
-          process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-        }
-        process.exitCode = errorExit;
+        // Whatever failed once the run was interrupted, the interrupt is why it stopped.
+        const reason = controller.signal.aborted ? (controller.signal.reason as Interrupted) : e;
+        report(spec, reason);
+        process.exitCode = reason instanceof Interrupted ? exitCodeFor(reason.signal) : errorExit;
       },
-    );
+    )
+    .finally(() => {
+      for (const signal of SIGNALS) process.off(signal, onSignal);
+    });
 }

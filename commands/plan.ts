@@ -4,13 +4,11 @@
  * ("Reviewing plans") explains how to read the result.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { ConfigError, loadConfig } from "../config/load";
+import { loadConfig } from "../config/load";
 import type { Config } from "../config/schema";
-import { buildApp } from "../stacks/app";
-import { SOURCE_STACK, SOURCE_STATE } from "../stacks/outputs";
-import { terraformAsync, terraformEnv } from "../terraform/cli";
+import { pipelineStackName, SOURCE_STACK, SOURCE_STATE } from "../stacks/outputs";
+import { TerraformError, terraformAsync, terraformEnv, terraformProblem } from "../terraform/cli";
 import { resolveOutputs, stubState, type StackJson } from "../terraform/fixtures";
 import {
   EXIT,
@@ -26,59 +24,73 @@ import {
   type StackResult,
 } from "../terraform/plan-summary";
 import { DEPLOY_ORDER, offlineStackDir, stackContext } from "../terraform/workspace";
+import {
+  acquireLock,
+  checkWritableDir,
+  configPathFromEnv,
+  makeTempDir,
+  parseCommandLine,
+  ROOT,
+  runCommand,
+  userPath,
+  UserError,
+  type CommandContext,
+} from "./cli";
 
-const ROOT = path.resolve(__dirname, "..");
+/** The stacks to plan, in deploy order. */
+const STACKS: readonly string[] = DEPLOY_ORDER;
+
+/** Held while a plan writes to a plans directory; and, for plans against the real accounts, to cdktf.out. */
+const LOCK_FILE = ".plan.lock";
+
+const CDKTF_OUT = path.join(ROOT, "cdktf.out");
 
 const USAGE = `Usage: npm run plan [-- [--offline] [--plans-dir <dir>]]
 
-Synthesizes both stacks, then for each in deploy order (${DEPLOY_ORDER.join(", ")}) runs terraform
+Synthesizes both stacks, then for each in deploy order (${STACKS.join(", ")}) runs terraform
 init and plan, and writes to the plans directory (default: plans/):
   <stack>.tfplan   the saved plan          <stack>.json   terraform show -json of it
   <stack>.txt      the plan as text (Terraform's errors, if its plan failed)
   summary.md       per stack: add / change / destroy / replace; warnings for dangerous changes
-Files of an earlier run are removed; a run that stops before planning (bad config) leaves none.
+An earlier run's files are removed when a run starts, so a run that fails or is interrupted
+leaves none to be mistaken for its own. One plan at a time writes to a plans directory, and one
+plan against the real accounts runs in cdktf.out/: a second one stops at once and says so.
 
   --offline          No AWS: mock credentials, a scratch copy of each stack with local state, and
                      for pipeline-account a stub of source-account's state holding its planned
-                     outputs. Everything shows as new. cdktf.out/ is not touched.
+                     outputs. Everything shows as new. cdktf.out/ is not touched, and no .tfplan
+                     is written: a plan made with mock credentials is for review, never to apply.
   (default)          The real accounts: synthesizes into cdktf.out/ and runs Terraform in
-                     cdktf.out/stacks/<stack> with your credentials and the config's backend.
-  --plans-dir <dir>  Write there instead of plans/.
+                     cdktf.out/stacks/<stack> (terraform init -reconfigure: a changed backend is
+                     simply used) with your credentials and the config's backend.
+  --plans-dir <dir>  Write there instead of plans/ (relative to the directory you run npm in).
   -h, --help         This text.
 
-Config: PIPELINE_CONFIG=path/to/config.json (default: config/example.json).
+Config: PIPELINE_CONFIG=path/to/config.json (default: config/example.json; relative to the
+directory you run npm in).
 
 Exit codes:
 ${EXIT_CODES.map((e) => `  ${e.code}  ${e.meaning}`).join("\n")}
+  130, 143  interrupted (Ctrl-C, SIGTERM): temporary files removed, no plans written
 `;
 
-class UsageError extends Error {}
+const SPEC = {
+  name: "npm run plan",
+  usage: USAGE,
+  options: {
+    offline: { type: "boolean" },
+    "plans-dir": { type: "string" },
+  },
+} as const;
 
-interface Options {
-  readonly offline: boolean;
-  readonly plansDir: string;
-  readonly help: boolean;
-}
-
-function parseArgs(argv: readonly string[]): Options {
-  let offline = false;
-  let help = false;
-  let plansDir = path.join(ROOT, "plans");
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--offline") offline = true;
-    else if (arg === "-h" || arg === "--help") help = true;
-    else if (arg === "--plans-dir" || arg.startsWith("--plans-dir=")) {
-      const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[++i];
-      if (!value) throw new UsageError("--plans-dir needs a directory");
-      plansDir = path.resolve(value);
-    } else throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
-  }
-  return { offline, plansDir, help };
-}
-
-/** The files a run writes, so that clearing a previous run never removes anything else. */
-const PLAN_FILE = new RegExp(`^(summary\\.md|(${DEPLOY_ORDER.join("|")})\\.(tfplan|json|txt)(\\.partial)?)$`);
+/**
+ * The files a run writes, for every stack a config can have (an earlier run may have planned
+ * another config's stacks, e.g. pipeline-account-staging), so that clearing a previous run removes
+ * all of its files and nothing else.
+ */
+const PLAN_FILE = new RegExp(
+  `^(summary\\.md|(${SOURCE_STACK}|${pipelineStackName("")}|${pipelineStackName("[a-z0-9-]+")})\\.(tfplan|json|txt)(\\.partial)?)$`,
+);
 
 function clearPlans(dir: string): void {
   if (!fs.existsSync(dir)) return;
@@ -113,7 +125,10 @@ interface StackRun {
 interface Run {
   /** Where this run's files are written until they are published. */
   readonly staging: string;
+  /** Where the saved plans go: the staging directory, or offline, scratch space never published. */
+  readonly tfplanDir: string;
   readonly env: NodeJS.ProcessEnv;
+  readonly signal: AbortSignal;
 }
 
 function log(message: string): void {
@@ -126,10 +141,11 @@ function log(message: string): void {
  */
 async function planStack(run: Run, stack: StackRun): Promise<{ result: StackResult; plan?: PlanJson }> {
   const file = (ext: string) => path.join(run.staging, `${stack.stack}.${ext}`);
+  const tfplan = path.join(run.tfplanDir, `${stack.stack}.tfplan`);
   log(`${stack.stack}: terraform plan`);
-  const planned = await terraformAsync(["plan", "-input=false", `-out=${file("tfplan")}`], stack.dir, run.env);
+  const planned = await terraformAsync(["plan", "-input=false", `-out=${tfplan}`], stack.dir, run.env, run.signal);
   if (planned.status !== 0) {
-    fs.rmSync(file("tfplan"), { force: true });
+    fs.rmSync(tfplan, { force: true });
     fs.writeFileSync(file("txt"), planned.output);
     const message = explainFailure(stack.stack, planned.output, { stack: SOURCE_STACK, state: SOURCE_STATE });
     log(`${stack.stack}: plan failed. ${message}`);
@@ -138,8 +154,8 @@ async function planStack(run: Run, stack: StackRun): Promise<{ result: StackResu
   // The text is the plan's own output (what `terraform show` of the plan prints, plus any
   // warnings): a second `show` would load the provider's schema again, seconds per stack.
   fs.writeFileSync(file("txt"), planText(planned.output));
-  const json = await terraformAsync(["show", "-json", file("tfplan")], stack.dir, run.env);
-  if (json.status !== 0) throw new Error(`terraform show -json failed for ${stack.stack}:\n${json.output}`);
+  const json = await terraformAsync(["show", "-json", tfplan], stack.dir, run.env, run.signal);
+  if (json.status !== 0) throw new TerraformError(["show", "-json", tfplan], stack.dir, json);
   fs.writeFileSync(file("json"), json.stdout);
   const plan = JSON.parse(json.stdout) as PlanJson;
   const result = summarizePlan(stack.stack, plan);
@@ -148,25 +164,44 @@ async function planStack(run: Run, stack: StackRun): Promise<{ result: StackResu
   return { result, plan };
 }
 
-async function planAll(config: Config, offline: boolean, scratch: string, staging: string): Promise<StackResult[]> {
-  const outdir = offline ? path.join(scratch, "cdktf.out") : path.join(ROOT, "cdktf.out");
-  log(`Synthesizing into ${offline ? "a scratch directory" : path.relative(process.cwd(), outdir) || outdir}`);
+interface Plan {
+  readonly config: Config;
+  readonly stacks: readonly string[];
+  readonly offline: boolean;
+  /** This run's own temporary directory. */
+  readonly scratch: string;
+  readonly staging: string;
+  readonly signal: AbortSignal;
+}
+
+async function planAll({ config, stacks: stackNames, offline, scratch, staging, signal }: Plan): Promise<StackResult[]> {
+  const outdir = offline ? path.join(scratch, "cdktf.out") : CDKTF_OUT;
+  log(`Synthesizing into ${offline ? "a scratch directory" : outdir}`);
+  // Loaded here, not at the top: --help and bad arguments answer without loading the framework.
+  const { buildApp } = await import("../stacks/app");
   buildApp(config, { outdir, projectRoot: ROOT }).app.synth();
 
   // Offline, pipeline-account reads source-account's outputs from this file, written once
   // source-account is planned.
   const stubPath = path.join(scratch, `${SOURCE_STACK}-planned-outputs.tfstate`);
-  const stacks: StackRun[] = DEPLOY_ORDER.map((stack) => {
+  const stacks: StackRun[] = stackNames.map((stack) => {
     if (offline) return offlineStackDir(config, outdir, stack, path.join(scratch, "stacks"), { remoteStatePath: stubPath });
     const dir = path.join(outdir, "stacks", stack);
     return { stack, dir, json: JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8")) as StackJson };
   });
+  // Offline, the saved plans stay in scratch space: made with mock credentials and empty state,
+  // they would create every resource if applied, so they are never where an apply could find them.
+  const tfplanDir = offline ? path.join(scratch, "tfplan") : staging;
+  fs.mkdirSync(tfplanDir, { recursive: true });
   // Offline or not: the provider mirror when there is one (cli.ts), else the user's own
   // Terraform configuration; credentials and backend are the user's unless offline.
-  const run: Run = { staging, env: terraformEnv(scratch) };
+  const run: Run = { staging, tfplanDir, env: terraformEnv(scratch), signal };
 
-  log(`terraform init: ${DEPLOY_ORDER.join(", ")}`);
-  const inits = await Promise.all(stacks.map((s) => terraformAsync(["init", "-input=false"], s.dir, run.env)));
+  // -reconfigure: cdktf.out/stacks/<stack>/.terraform remembers the backend of the last init; a
+  // plan for another config or backend uses the new one, with no migration question to answer.
+  const init = offline ? ["init", "-input=false"] : ["init", "-input=false", "-reconfigure"];
+  log(`terraform init: ${stackNames.join(", ")}`);
+  const inits = await Promise.all(stacks.map((s) => terraformAsync(init, s.dir, run.env, signal)));
 
   const results: StackResult[] = [];
   for (const [i, stack] of stacks.entries()) {
@@ -195,49 +230,56 @@ async function planAll(config: Config, offline: boolean, scratch: string, stagin
   return results;
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  let options: Options;
-  try {
-    options = parseArgs(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`npm run plan: ${e.message}\n\n${USAGE}`);
-    return EXIT.error;
-  }
-  if (options.help) {
-    process.stdout.write(USAGE);
-    return EXIT.noChanges;
-  }
+/** A path for messages and the summary: relative to the repository when inside it, else absolute. */
+function shown(file: string): string {
+  const relative = path.relative(ROOT, file);
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
+}
 
-  const configPath = process.env.PIPELINE_CONFIG || path.join(ROOT, "config", "example.json");
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+async function main({ signal }: CommandContext): Promise<number> {
+  const args = parseCommandLine(SPEC, process.argv.slice(2));
+  if (!args) return EXIT.noChanges;
+  const offline = args.offline ?? false;
+  const plansDir = args["plans-dir"] === undefined ? path.join(ROOT, "plans") : userPath(args["plans-dir"]);
+  const stacks = STACKS;
+
+  // Before any work: where the plans go, Terraform, and the temporary directory.
+  checkWritableDir(plansDir, "--plans-dir");
+  const terraform = terraformProblem();
+  if (terraform) throw new UserError(terraform);
+  const scratch = makeTempDir("plan-");
+  const releases: (() => void)[] = [];
   try {
-    const staging = path.join(scratch, "plans");
-    fs.mkdirSync(staging);
-    const config = loadConfig(configPath);
-    const results = await planAll(config, options.offline, scratch, staging);
-    const summary = renderSummary(results, { offline: options.offline, configPath: path.relative(ROOT, path.resolve(configPath)) });
-    fs.writeFileSync(path.join(staging, "summary.md"), summary);
-    publish(staging, options.plansDir);
-    const code = exitCode(results);
-    log(`Wrote ${path.relative(process.cwd(), options.plansDir) || "."}/summary.md. Exit code ${code}: ${EXIT_CODES.find((e) => e.code === code)!.meaning}.`);
-    return code;
-  } catch (e) {
-    // Nothing of this run is published, and nothing of an earlier run stays to be mistaken for it.
-    clearPlans(options.plansDir);
-    process.stderr.write(`${e instanceof ConfigError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    return EXIT.error;
+    fs.mkdirSync(plansDir, { recursive: true });
+    releases.push(acquireLock(path.join(plansDir, LOCK_FILE), "plan"));
+    if (!offline) {
+      fs.mkdirSync(CDKTF_OUT, { recursive: true });
+      releases.push(acquireLock(path.join(CDKTF_OUT, LOCK_FILE), "plan"));
+    }
+    try {
+      // An earlier run's files go first: whatever happens to this run, none is left to be taken for its result.
+      clearPlans(plansDir);
+      const staging = path.join(scratch.dir, "plans");
+      fs.mkdirSync(staging);
+      const configPath = configPathFromEnv();
+      const config = loadConfig(configPath);
+      const results = await planAll({ config, stacks, offline, scratch: scratch.dir, staging, signal });
+      const summary = renderSummary(results, { offline, configPath: shown(configPath) });
+      fs.writeFileSync(path.join(staging, "summary.md"), summary);
+      publish(staging, plansDir);
+      const code = exitCode(results);
+      if (offline) log("No .tfplan files: an offline plan (mock credentials, empty state) is for review, never for terraform apply.");
+      log(`Wrote ${path.join(plansDir, "summary.md")}. Exit code ${code}: ${EXIT_CODES.find((e) => e.code === code)!.meaning}.`);
+      return code;
+    } catch (e) {
+      // Nothing of this run is published (publish may have been under way).
+      clearPlans(plansDir);
+      throw e;
+    }
   } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
+    for (const release of releases.reverse()) release();
+    scratch.remove();
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = EXIT.error;
-  },
-);
+runCommand(SPEC, main, EXIT.error);

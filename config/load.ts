@@ -4,7 +4,14 @@
  */
 import * as fs from "fs";
 import * as v from "valibot";
+import { scanJson, type DuplicateKey, type JsonPath } from "./json-scan";
 import { type Config, CONFIG_EXPECTED, ConfigSchema, PIPELINE_ACCOUNTS_EXPECTED, relationProblems } from "./schema";
+
+/**
+ * Deeper than any config needs (an adopted repository's ownerStatements, IAM JSON, reach about 9
+ * levels: a condition's values); validation recurses once per level.
+ */
+const MAX_DEPTH = 32;
 
 export class ConfigError extends Error {
   constructor(
@@ -31,7 +38,23 @@ export function loadConfig(file: string): Config {
   } catch (e) {
     throw new ConfigError(file, [`not valid JSON: ${describeJsonError(e as Error, text)}`]);
   }
+  const scan = scanJson(text, MAX_DEPTH);
+  if (scan.tooDeep) {
+    // The path of such a value is as long as it is deep: its first levels say where it is.
+    const where = scan.tooDeep.length > 4 ? `${formatPath(scan.tooDeep.slice(0, 4))}...` : formatPath(scan.tooDeep);
+    throw new ConfigError(file, [
+      `${where}: nested more than ${MAX_DEPTH} levels deep; expected at most ${MAX_DEPTH} levels (no config field nests that deep, see config/example.json)`,
+    ]);
+  }
+  if (scan.duplicates.length > 0) throw new ConfigError(file, scan.duplicates.map(describeDuplicate));
   return parseConfig(raw, file);
+}
+
+/** JSON.parse keeps the last of a key given twice; the file's author meant one of them. */
+function describeDuplicate({ path, values }: DuplicateKey): string {
+  const given = values.map((text) => formatValue(JSON.parse(text))).join(", then ");
+  const times = values.length === 2 ? "twice" : `${values.length} times`;
+  return `${formatPath(path)}: got ${given} (the file gives the key ${JSON.stringify(path[path.length - 1])} ${times}); expected each field once`;
 }
 
 export function parseConfig(raw: unknown, source: string): Config {
@@ -55,7 +78,7 @@ export function parseConfig(raw: unknown, source: string): Config {
   return result.output;
 }
 
-type Path = readonly (string | number)[];
+type Path = JsonPath;
 
 function describeIssue(issue: v.BaseIssue<unknown>, raw: unknown): string {
   const path: Path = (issue.path ?? []).map((item) => item.key as string | number);
@@ -70,7 +93,8 @@ function describeIssue(issue: v.BaseIssue<unknown>, raw: unknown): string {
     return `${formatPath(parent)}: unknown field ${JSON.stringify(path[path.length - 1])}; expected only: ${allowed.join(", ")}`;
   }
   // Valibot reports a missing field with its parent's message; the field's own text is better.
-  const expected = expectedOf(schemaAt(path, raw)) ?? issue.message;
+  // A check (a rule beyond the field's shape) says what it wants in its own message.
+  const expected = issue.type === "check" ? issue.message : (expectedOf(schemaAt(path, raw)) ?? issue.message);
   return problem(path, raw, expected);
 }
 

@@ -10,7 +10,7 @@
  * load time (about 10 ms against 60 ms here), which every synth pays.
  */
 import * as v from "valibot";
-import { artifactPrefix, ARTIFACT_PREFIX_LENGTH, pipelineName } from "../lib/naming";
+import { artifactBucketName, artifactPrefix, ARTIFACT_PREFIX_LENGTH, pipelineName } from "../lib/naming";
 import { AWS_REGIONS } from "./regions";
 
 function text(expected: string, pattern: RegExp) {
@@ -55,12 +55,38 @@ const pipelineAccountsMap = v.pipe(
   v.description(PIPELINE_ACCOUNTS_EXPECTED),
 );
 
+// Names S3 refuses to create a bucket with, from "General purpose bucket naming rules" in the S3
+// User Guide (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+// A plan does not catch them: CreateBucket fails at apply time.
+export const S3_RESERVED_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"] as const;
+export const S3_RESERVED_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] as const;
+
+/** Which of those rules `bucket` breaks, e.g. `starts with "xn--"`; undefined if none. */
+export function s3ReservedName(bucket: string): string | undefined {
+  const prefix = S3_RESERVED_PREFIXES.find((p) => bucket.startsWith(p));
+  if (prefix) return `starts with "${prefix}"`;
+  const suffix = S3_RESERVED_SUFFIXES.find((s) => bucket.endsWith(s));
+  return suffix && `ends with "${suffix}"`;
+}
+
 // The project name prefixes every pipeline name, and CodePipeline keys a pipeline's artifacts by
 // the first 20 characters of its name: a project of at most 12 leaves at least 7 characters of
 // the pipeline's own name in that key. Lowercase, because it also starts the bucket's name.
-const project = text(
-  "2 to 12 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
-  /^[a-z][a-z0-9-]{0,10}[a-z0-9]$/,
+const projectPattern = /^[a-z][a-z0-9-]{0,10}[a-z0-9]$/;
+
+// The project starts the artifact bucket's name, so it must not make that name start with a prefix
+// S3 reserves ("sthree" makes "sthree-artifacts-..."). The name ends with the region, which never
+// ends with a reserved suffix. A project the pattern already rejects is left to its message.
+const artifactBucketOf = (project: string) => artifactBucketName(project, "<account>", "<region>");
+const project = v.pipe(
+  text("2 to 12 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen", projectPattern),
+  v.check(
+    (p) => !projectPattern.test(p) || s3ReservedName(artifactBucketOf(p)) === undefined,
+    (issue) => {
+      const bucket = artifactBucketOf(String(issue.input));
+      return `a project that keeps the artifact bucket's name clear of the prefixes S3 reserves: "${bucket}" ${s3ReservedName(bucket)} (S3 bucket naming rules)`;
+    },
+  ),
 );
 
 const pipelineNameField = text(
@@ -178,9 +204,13 @@ const pipeline = object("an object with name, repository and optionally account,
   deploy,
 });
 
-const bucketName = text(
-  "an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens",
-  /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+const bucketPattern = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const bucketName = v.pipe(
+  text("an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens", bucketPattern),
+  v.check(
+    (b) => !bucketPattern.test(b) || s3ReservedName(b) === undefined,
+    (issue) => `a bucket name S3 allows: "${String(issue.input)}" ${s3ReservedName(String(issue.input))}, which S3 reserves (S3 bucket naming rules)`,
+  ),
 );
 
 const localBackend = v.strictObject(

@@ -3,7 +3,7 @@
  * available: `TF_PROVIDER_MIRROR=<dir>` names a filesystem mirror; without it, `/opt/tf-plugins`
  * is used when that directory exists; otherwise Terraform's normal registry.
  */
-import { spawn, spawnSync } from "child_process";
+import { spawn, spawnSync, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -25,14 +25,15 @@ function olderThan(version: string, minimum: string): boolean {
  * Why Terraform cannot be used from `env`'s PATH (not there, or older than MIN_TERRAFORM), as one
  * line that names the commands needing it; undefined when it can.
  */
+const NEEDS = `npm test, npm run plan and npm run verify:access run Terraform >= ${MIN_TERRAFORM.replace(/\.0$/, "")} (tested with ${TESTED_TERRAFORM})`;
+const NOT_ON_PATH = `Terraform is not on PATH: ${NEEDS}. Install it (https://developer.hashicorp.com/terraform/install) and try again.`;
+
 export function terraformProblem(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const needs = `npm test, npm run plan and npm run verify:access run Terraform >= ${MIN_TERRAFORM.replace(/\.0$/, "")} (tested with ${TESTED_TERRAFORM})`;
+  const needs = NEEDS;
   const result = spawnSync("terraform", ["version", "-json"], { env, encoding: "utf8", timeout: 30_000 });
   if (result.error) {
     const missing = (result.error as NodeJS.ErrnoException).code === "ENOENT";
-    return missing
-      ? `Terraform is not on PATH: ${needs}. Install it (https://developer.hashicorp.com/terraform/install) and try again.`
-      : `Terraform could not be run (${result.error.message}): ${needs}.`;
+    return missing ? NOT_ON_PATH : `Terraform could not be run (${result.error.message}): ${needs}.`;
   }
   let version: unknown;
   try {
@@ -97,10 +98,22 @@ export class TerraformError extends Error {
   }
 }
 
+/** There is no `terraform` to run: what the user can fix, said in one line (terraformProblem's). */
+export class TerraformNotFound extends Error {
+  override name = "TerraformNotFound";
+  constructor() {
+    super(NOT_ON_PATH);
+  }
+}
+
+function spawnError(e: NodeJS.ErrnoException): Error {
+  return e.code === "ENOENT" ? new TerraformNotFound() : e;
+}
+
 /** Runs terraform and returns its exit status and combined output, without color. */
 export function terraform(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): TerraformResult {
   const result = spawnSync("terraform", [...args, "-no-color"], { cwd, env, encoding: "utf8", maxBuffer: 256 << 20 });
-  if (result.error) throw result.error;
+  if (result.error) throw spawnError(result.error);
   return { status: result.status ?? 1, output: `${result.stdout}${result.stderr}`, stdout: result.stdout };
 }
 
@@ -111,17 +124,59 @@ export function mustTerraform(args: readonly string[], cwd: string, env: NodeJS.
   return result;
 }
 
-/** `terraform`, without blocking: the two stacks' steps run side by side. */
-export function terraformAsync(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<TerraformResult> {
+/** Terraform processes started with a signal that are still running: stopped hard if we exit first. */
+const running = new Set<ChildProcess>();
+
+/**
+ * `terraform`, without blocking: the two stacks' steps run side by side.
+ *
+ * With `signal`, Terraform runs in its own process group, so that a Ctrl-C reaches it only through
+ * us, and once: when `signal` aborts, it gets one SIGINT (Terraform stops gracefully and releases
+ * its state lock; a second would make it exit at once), and the promise rejects with the abort's
+ * reason once it has exited. Should we exit before it does, it is killed.
+ */
+export function terraformAsync(
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
+): Promise<TerraformResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn("terraform", [...args, "-no-color"], { cwd, env });
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const child = spawn("terraform", [...args, "-no-color"], { cwd, env, detached: signal !== undefined });
     const chunks: Buffer[] = [];
     const stdout: Buffer[] = [];
+    // To the group, as a Ctrl-C in a terminal would: Terraform and its provider plugins.
+    const interrupt = () => signalGroup(child, "SIGINT");
+    if (signal) {
+      if (running.size === 0) process.once("exit", killRunning);
+      running.add(child);
+      signal.addEventListener("abort", interrupt, { once: true });
+    }
     child.stdout.on("data", (c: Buffer) => (chunks.push(c), stdout.push(c)));
     child.stderr.on("data", (c: Buffer) => chunks.push(c));
-    child.on("error", reject);
-    child.on("close", (status) =>
-      resolve({ status: status ?? 1, output: Buffer.concat(chunks).toString("utf8"), stdout: Buffer.concat(stdout).toString("utf8") }),
-    );
+    child.on("error", (e) => reject(spawnError(e)));
+    child.on("close", (status) => {
+      running.delete(child);
+      if (running.size === 0) process.off("exit", killRunning);
+      signal?.removeEventListener("abort", interrupt);
+      if (signal?.aborted) reject(signal.reason);
+      else resolve({ status: status ?? 1, output: Buffer.concat(chunks).toString("utf8"), stdout: Buffer.concat(stdout).toString("utf8") });
+    });
   });
+}
+
+function killRunning(): void {
+  for (const child of running) signalGroup(child, "SIGKILL");
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
 }

@@ -221,7 +221,10 @@ export function renderSummary(results: readonly StackResult[], context: SummaryC
   lines.push(
     context.offline
       ? "Offline (`--offline`): mock credentials and no state, so everything is new; pipeline-account reads " +
-          "source-account's planned outputs. This checks that both stacks plan; it shows nothing about the real accounts."
+          "source-account's planned outputs. This checks that both stacks plan; it shows nothing about the real accounts.\n\n" +
+          "**No `.tfplan` files**: a plan made with mock credentials and empty state is for review, never to apply " +
+          "(it would create every resource again, in whichever account your credentials reach). " +
+          "`npm run plan` against the real accounts writes plans to apply."
       : "Planned against the real accounts, with the credentials and state the config names.",
     "",
     `Config: \`${context.configPath}\`. Exit code ${code}: ${EXIT_CODES.find((e) => e.code === code)!.meaning}.`,
@@ -263,7 +266,8 @@ export function renderSummary(results: readonly StackResult[], context: SummaryC
       if (f.details) lines.push("", "```text", f.details, "```");
     }
   }
-  lines.push("", "Files: `<stack>.txt` (the plan as text, or Terraform's errors), `<stack>.json` (`terraform show -json`), `<stack>.tfplan`.", "");
+  const files = "Files: `<stack>.txt` (the plan as text, or Terraform's errors), `<stack>.json` (`terraform show -json`)";
+  lines.push("", context.offline ? `${files}; no \`<stack>.tfplan\` offline.` : `${files}, \`<stack>.tfplan\`.`, "");
   return lines.join("\n");
 }
 

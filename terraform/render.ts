@@ -55,8 +55,8 @@ function parseRenderedState(stack: string, output: string): RenderedStack {
   throw new Error(`terraform test reported no state for ${stack}:\n${output.slice(0, 4000)}`);
 }
 
-/** Synthesizes `config` into `workDir`, then renders every stack (side by side). */
-export async function renderStacks(config: Config, workDir: string, projectRoot: string): Promise<RenderedStack[]> {
+/** Synthesizes `config` into `workDir`, then renders every stack (side by side); `signal` stops Terraform. */
+export async function renderStacks(config: Config, workDir: string, projectRoot: string, signal?: AbortSignal): Promise<RenderedStack[]> {
   const outdir = path.join(workDir, "cdktf.out");
   buildApp(config, { outdir, projectRoot }).app.synth();
   const env = terraformEnv(workDir);
@@ -69,11 +69,11 @@ export async function renderStacks(config: Config, workDir: string, projectRoot:
         path.join(dir.dir, "tests", RENDER_TEST),
         renderTest(dir, dir.stack === SOURCE_STACK ? undefined : sourceOutputs),
       );
-      check("init", dir.stack, await terraformAsync(["init", "-input=false", "-backend=false"], dir.dir, env));
+      check("init", dir.stack, await terraformAsync(["init", "-input=false", "-backend=false"], dir.dir, env, signal));
       const test = check(
         "test",
         dir.stack,
-        await terraformAsync(["test", "-json", "-verbose", `-filter=tests/${RENDER_TEST}`], dir.dir, env),
+        await terraformAsync(["test", "-json", "-verbose", `-filter=tests/${RENDER_TEST}`], dir.dir, env, signal),
       );
       return parseRenderedState(dir.stack, test.output);
     }),

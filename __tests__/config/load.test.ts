@@ -79,6 +79,40 @@ describe("bad input gives one clear line per problem: field, value given, what i
     );
   });
 
+  describe("what JSON.parse lets through", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "config-edges-"));
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const write = (name: string, text: string) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, text);
+      return file;
+    };
+
+    it("reports a key given twice, where JSON.parse would silently keep the last", () => {
+      const example = fs.readFileSync(path.join(ROOT, "config", "example.json"), "utf8");
+      // The example, with a second name in the first pipeline and a second region at the top.
+      const text = example.replace('"name": "web",', '"name": "web", "name": "api",').replace(/\n}\s*$/, ',\n  "region": "eu-west-1"\n}\n');
+      const file = write("duplicates.json", text);
+      expect(() => loadConfig(file)).toThrow(
+        // In the order the second occurrences appear in the file.
+        new ConfigError(file, [
+          'pipelines[0].name: got "web", then "api" (the file gives the key "name" twice); expected each field once',
+          'region: got "ap-northeast-1", then "eu-west-1" (the file gives the key "region" twice); expected each field once',
+        ]),
+      );
+    });
+
+    it("gives a pathologically nested file the usual one-line error, not a stack overflow", () => {
+      const depth = 100_000;
+      const file = write("deep.json", `{"project": ${"[".repeat(depth)}${"]".repeat(depth)}}`);
+      expect(() => loadConfig(file)).toThrow(
+        new ConfigError(file, [
+          "project[0][0][0]...: nested more than 32 levels deep; expected at most 32 levels (no config field nests that deep, see config/example.json)",
+        ]),
+      );
+    });
+  });
+
   it("rejects a config that is not an object", () => {
     expect(() => parseConfig(["demo"], "test.json")).toThrow(
       'Invalid config test.json:\n  - (top level): got ["demo"]; expected a JSON object (see config/example.json)',
@@ -155,6 +189,23 @@ describe("bad input gives one clear line per problem: field, value given, what i
     expect(problems((c) => (c.project = project))).toEqual([
       `project: got ${JSON.stringify(project)}; expected 2 to 12 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen`,
     ]);
+  });
+
+  // S3's bucket naming rules reserve these prefixes; the project starts the artifact bucket's name.
+  it.each([
+    ["xn--ab", "xn--"],
+    ["sthree", "sthree-"],
+    ["sthree-web", "sthree-"],
+    ["amzn-s3-demo", "amzn-s3-demo-"],
+  ])("rejects project %j, which starts the artifact bucket's name with %j, naming S3's rule", (project, prefix) => {
+    expect(problems((c) => (c.project = project))).toEqual([
+      `project: got "${project}"; expected a project that keeps the artifact bucket's name clear of the prefixes S3 reserves: ` +
+        `"${project}-artifacts-<account>-<region>" starts with "${prefix}" (S3 bucket naming rules)`,
+    ]);
+  });
+
+  it.each(["xn", "sthreex", "amzn-s3-dem", "s3alias"])("accepts project %j, close to a reserved prefix but clear of it", (project) => {
+    expect(() => parseConfig({ ...exampleInput(), project }, "test.json")).not.toThrow();
   });
 
   it.each([
@@ -250,6 +301,21 @@ describe("bad input gives one clear line per problem: field, value given, what i
     expect(
       problems((c) => (c.backend = { type: "s3", bucket: "Demo_State", region: "eu-west-1", keyPrefix: "p" })),
     ).toEqual(['backend.bucket: got "Demo_State"; expected an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens']);
+  });
+
+  it.each([
+    ["xn--state", 'starts with "xn--"'],
+    ["sthree-state", 'starts with "sthree-"'],
+    ["amzn-s3-demo-state", 'starts with "amzn-s3-demo-"'],
+    ["state-s3alias", 'ends with "-s3alias"'],
+    ["state--ol-s3", 'ends with "--ol-s3"'],
+    ["state.mrap", 'ends with ".mrap"'],
+    ["state--x-s3", 'ends with "--x-s3"'],
+    ["state--table-s3", 'ends with "--table-s3"'],
+  ])("rejects S3 backend bucket %j, which S3 reserves, naming the rule", (bucket, rule) => {
+    expect(problems((c) => (c.backend = { type: "s3", bucket, region: "eu-west-1", keyPrefix: "p" }))).toEqual([
+      `backend.bucket: got "${bucket}"; expected a bucket name S3 allows: "${bucket}" ${rule}, which S3 reserves (S3 bucket naming rules)`,
+    ]);
   });
 
   it("reports every problem at once", () => {

@@ -32,6 +32,15 @@ function runApp(env: Record<string, string>): Promise<Run> {
   });
 }
 
+/** README's sample of a config error: the code block after its marker, and the directory it was run in. */
+function readmeSample(): { readonly dir: string; readonly file: string; readonly output: string } {
+  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+  const output = /<!-- config-error-sample -->\n```\n([^]*?)```/.exec(readme)?.[1];
+  const file = output && /^Invalid config (.*):\n/.exec(output)?.[1];
+  if (!output || !file) throw new Error("README.md has no config error sample after <!-- config-error-sample -->");
+  return { dir: path.dirname(file), file: path.basename(file), output };
+}
+
 function writeConfig(content: string): string {
   const file = path.join(fs.mkdtempSync(path.join(scratch, "config-")), "config.json");
   fs.writeFileSync(file, content);
@@ -44,15 +53,24 @@ describe("main.ts", () => {
   const badAccount = exampleInput();
   badAccount.sourceAccount.accountId = "12345";
   const badAccountFile = writeConfig(JSON.stringify(badAccount));
-  let runs: Record<"default" | "other" | "bad" | "missing", Run>;
+  // README's sample: a five-digit account id and a misspelt imageTag, PIPELINE_CONFIG relative to
+  // the directory npm is run in (INIT_CWD), which is not the repository root.
+  const sample = readmeSample();
+  const sampleDir = fs.mkdtempSync(path.join(scratch, "user-dir-"));
+  const sampleConfig = exampleInput() as ReturnType<typeof exampleInput> & { pipelines: Record<string, unknown>[] };
+  sampleConfig.sourceAccount.accountId = "12345";
+  sampleConfig.pipelines[0].imagetag = "latest";
+  fs.writeFileSync(path.join(sampleDir, sample.file), JSON.stringify(sampleConfig, null, 2));
+  let runs: Record<"default" | "other" | "bad" | "missing" | "sample", Run>;
   beforeAll(async () => {
-    const [byDefault, other, bad, missing] = await Promise.all([
+    const [byDefault, other, bad, missing, readme] = await Promise.all([
       runApp({ PIPELINE_CONFIG: "" }),
       runApp({ PIPELINE_CONFIG: writeConfig(JSON.stringify(otherProject)) }),
       runApp({ PIPELINE_CONFIG: badAccountFile }),
       runApp({ PIPELINE_CONFIG: "/nonexistent/config.json" }),
+      runApp({ PIPELINE_CONFIG: sample.file, INIT_CWD: sampleDir }),
     ]);
-    runs = { default: byDefault, other, bad, missing };
+    runs = { default: byDefault, other, bad, missing, sample: readme };
   });
 
   it("synthesizes both stacks from the example config by default", () => {
@@ -93,5 +111,11 @@ describe("main.ts", () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("/nonexistent/config.json:\n  - file not found");
     expect(fs.existsSync(run.outdir)).toBe(false);
+  });
+
+  it("prints README's sample config error, reading a relative PIPELINE_CONFIG from where npm was run", () => {
+    const run = runs.sample;
+    expect(run.stderr).toBe(sample.output.replace(sample.dir, sampleDir));
+    expect(run.status).toBe(1);
   });
 });

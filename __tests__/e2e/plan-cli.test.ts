@@ -12,8 +12,9 @@ import { exampleInput, ROOT } from "../../test-support/config";
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "plan-cli-"));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-const STALE = ["summary.md", "source-account.tfplan", "source-account.json", "pipeline-account.txt"];
-const USERS = ["notes.md", "other.json"];
+// An earlier run's files, of this config's stacks and of another config's (several pipeline accounts).
+const STALE = ["summary.md", "source-account.tfplan", "source-account.json", "pipeline-account.txt", "pipeline-account-staging.json"];
+const USERS = ["notes.md", "other.json", "pipeline-accounts.md"];
 
 describe("npm run plan", () => {
   it("is the plan script", () => {
@@ -29,16 +30,26 @@ describe("npm run plan", () => {
     for (const { code, meaning } of EXIT_CODES) expect(run.stdout).toContain(`  ${code}  ${meaning}\n`);
   });
 
+  const EXPECTED_FLAGS = "expected only: --offline, --plans-dir, --help";
+
   it.each([
-    [["--ofline"], 'unknown argument "--ofline"'],
-    [["--offline", "plans"], 'unknown argument "plans"'],
-    [["--plans-dir"], "--plans-dir needs a directory"],
+    [["--ofline"], `unknown option "--ofline"; ${EXPECTED_FLAGS}`],
+    [["--offline", "plans"], `unexpected argument "plans"; ${EXPECTED_FLAGS}`],
+    [["--offline=yes"], "--offline takes no value"],
+    [["--offline", "--offline"], "--offline is given twice; expected it once"],
+    [["--plans-dir"], "--plans-dir needs a value"],
+    [["--plans-dir="], '--plans-dir needs a value, got ""'],
+    [["--plans-dir", "--offline"], '--plans-dir needs a value, got the flag "--offline"'],
   ])("rejects %j: exit 1, the problem and the usage, nothing touched", (args, problem) => {
     const dir = path.join(work, `args-${args.join("")}`);
     seed(dir, STALE);
-    const run = runPlan([...args, ...(args.includes("--plans-dir") ? [] : ["--plans-dir", dir])]);
+    const run = runPlan([...args, ...(args.some((a) => a.startsWith("--plans-dir")) ? [] : ["--plans-dir", dir])], { INIT_CWD: dir });
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`^npm run plan: ${problem.replace(/[-"]/g, "\\$&")}\n\nUsage: `));
+    expect(run.stdout).toBe("");
+    const [message, usage] = run.stderr.split("\n\nUsage: ");
+    expect(message).toBe(`npm run plan: ${problem}`);
+    expect(usage).toContain("--plans-dir <dir>");
+    // Not even a directory named after the flag that was taken for a value.
     expect(planFiles(dir)).toEqual([...STALE].sort());
   });
 
@@ -57,5 +68,67 @@ describe("npm run plan", () => {
     );
     // Only the files a run writes are removed.
     expect(planFiles(dir)).toEqual([...USERS].sort());
+  });
+
+  describe("checks where it will write before any work", () => {
+    const file = path.join(work, "a-file");
+    fs.writeFileSync(file, "not a directory\n");
+
+    it.each([
+      ["is a file", file, `--plans-dir ${file}: it is a file; expected a directory to write into (or a path where one can be created)`],
+      [
+        "is under a file",
+        path.join(file, "plans"),
+        `--plans-dir ${path.join(file, "plans")}: ${file} is a file; expected a directory to write into (or a path where one can be created)`,
+      ],
+      // /sys refuses new entries even to root, for whom permission bits do not count.
+      [
+        "cannot be created",
+        "/sys/plans-test",
+        "--plans-dir /sys/plans-test: cannot be created: /sys is not writable (EPERM: operation not permitted); expected a directory this user can write to",
+      ],
+    ])("a --plans-dir that %s: one line, exit 1, before synthesizing", (_, dir, message) => {
+      const run = runPlan(["--offline", "--plans-dir", dir]);
+      expect(run.stderr).toBe(`npm run plan: ${message}\n`);
+      expect(run.status).toBe(1);
+      expect(run.stdout).toBe("");
+    });
+
+    it.each([
+      ["missing", "/nonexistent-tmp", "ENOENT: no such file or directory"],
+      ["a file", file, "ENOTDIR: not a directory"],
+    ])("a TMPDIR that is %s: one line naming it, exit 1", (_, tmpdir, reason) => {
+      const dir = path.join(work, `tmpdir-${_.replace(/\W/g, "")}`);
+      seed(dir, STALE);
+      const run = runPlan(["--offline", "--plans-dir", dir], { TMPDIR: tmpdir });
+      expect(run.stderr).toBe(
+        `npm run plan: cannot create a temporary directory in ${tmpdir}: ${reason}; set TMPDIR to a writable directory\n`,
+      );
+      expect(run.status).toBe(1);
+      expect(planFiles(dir)).toEqual([...STALE].sort());
+    });
+  });
+
+  it("without terraform on PATH says so in one line before any work, exit 1, touching no plans", () => {
+    const dir = path.join(work, "no-terraform");
+    seed(dir, STALE);
+    const run = runPlan(["--offline", "--plans-dir", dir], { PATH: path.join(work, "empty-path") });
+    expect(run.stderr).toBe(
+      "npm run plan: Terraform is not on PATH: npm test, npm run plan and npm run verify:access run Terraform >= 1.10 (tested with 1.11). " +
+        "Install it (https://developer.hashicorp.com/terraform/install) and try again.\n",
+    );
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(planFiles(dir)).toEqual([...STALE].sort());
+  });
+
+  it("reads a relative PIPELINE_CONFIG from where npm was run, and names the absolute path it tried", () => {
+    const sub = path.join(work, "sub");
+    fs.mkdirSync(sub, { recursive: true });
+    const run = runPlan(["--offline", "--plans-dir", path.join(work, "rel-config")], { INIT_CWD: sub, PIPELINE_CONFIG: "nope.json" });
+    expect(run.stderr).toBe(
+      `Invalid config ${path.join(sub, "nope.json")}:\n  - file not found; expected a JSON config file (see config/example.json)\n`,
+    );
+    expect(run.status).toBe(1);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * `npm run plan -- --offline` end to end, as our CI runs it: the real Terraform and AWS provider
  * plan both stacks of the example config without AWS, pipeline-account reading source-account's
- * planned outputs. One run (about 20 s); the assertions read its files.
+ * planned outputs. One run (about 20 s); the assertions read its files. It is run as a user in
+ * another directory would run it: config and plans directory relative to that directory.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -34,10 +35,12 @@ function planJson(stack: string) {
 }
 
 beforeAll(() => {
-  // A file an earlier run left, for a stack this run must replace it for.
-  seed(plansDir, ["pipeline-account.json"]);
+  // Files an earlier run left: one this run replaces, and a saved plan this run must not leave behind.
+  seed(plansDir, ["pipeline-account.json", "source-account.tfplan"]);
+  fs.copyFileSync(path.join(ROOT, "config", "example.json"), path.join(work, "my.json"));
   manifestBefore = mtime(manifest);
-  run = runPlan(["--offline", "--plans-dir", plansDir]);
+  // As `cd <work> && PIPELINE_CONFIG=my.json npm run plan -- --offline --plans-dir plans` runs it.
+  run = runPlan(["--offline", "--plans-dir", "plans"], { INIT_CWD: work, PIPELINE_CONFIG: "my.json" });
 });
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -48,10 +51,21 @@ describe("npm run plan -- --offline", () => {
     expect(run.stdout).toContain("Exit code 2: changes, none dangerous.");
   });
 
-  it("writes the plan, its JSON and its text per stack, and the summary", () => {
-    expect(planFiles(plansDir)).toEqual(
-      ["pipeline-account.json", "pipeline-account.tfplan", "pipeline-account.txt", "source-account.json", "source-account.tfplan", "source-account.txt", "summary.md"],
-    );
+  it("writes each stack's plan as JSON and text, and the summary, where the user asked for them", () => {
+    expect(run.stdout).toContain(`Wrote ${path.join(plansDir, "summary.md")}.`);
+    expect(planFiles(plansDir)).toEqual(["pipeline-account.json", "pipeline-account.txt", "source-account.json", "source-account.txt", "summary.md"]);
+  });
+
+  it("writes no .tfplan, which README's apply command would apply with mock credentials, and says why", () => {
+    expect(planFiles(plansDir).filter((f) => f.endsWith(".tfplan"))).toEqual([]);
+    const summary = fs.readFileSync(path.join(plansDir, "summary.md"), "utf8");
+    expect(summary).toContain("**No `.tfplan` files**: a plan made with mock credentials and empty state is for review, never to apply");
+    expect(run.stdout).toContain("No .tfplan files: an offline plan (mock credentials, empty state) is for review, never for terraform apply.");
+  });
+
+  it("names the config it read, found from where the user ran it", () => {
+    const summary = fs.readFileSync(path.join(plansDir, "summary.md"), "utf8");
+    expect(summary).toContain(`Config: \`${path.join(work, "my.json")}\`.`);
   });
 
   it("counts every resource of each stack as an add in summary.md", () => {

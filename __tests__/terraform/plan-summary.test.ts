@@ -180,6 +180,18 @@ describe("renderSummary", () => {
   it("says what an offline plan does and does not show", () => {
     expect(renderSummary([], { ...context, offline: true })).toContain("mock credentials and no state, so everything is new");
   });
+
+  it("says why an offline plan has no .tfplan to apply, and lists one for a real plan", () => {
+    const offline = renderSummary([], { ...context, offline: true });
+    expect(offline).toContain(
+      "**No `.tfplan` files**: a plan made with mock credentials and empty state is for review, never to apply " +
+        "(it would create every resource again, in whichever account your credentials reach).",
+    );
+    expect(offline).toContain("; no `<stack>.tfplan` offline.");
+    const real = renderSummary([], context);
+    expect(real).not.toContain("No `.tfplan` files");
+    expect(real).toContain("`terraform show -json`), `<stack>.tfplan`.");
+  });
 });
 
 describe("stubOutputs (offline: what pipeline-account reads of source-account)", () => {

@@ -1,0 +1,184 @@
+/**
+ * The edges every command shares (commands/cli.ts), in process. How the commands behave as
+ * processes (exit codes, signals, concurrency) is in __tests__/e2e/commands.test.ts and plan-*.test.ts.
+ */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+  acquireLock,
+  checkWritableDir,
+  configPathFromEnv,
+  DEFAULT_CONFIG,
+  integerOption,
+  makeTempDir,
+  parseCommandLine,
+  UsageError,
+  UserError,
+  userPath,
+} from "../../commands/cli";
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "cli-test-"));
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+const SPEC = {
+  name: "npm run example",
+  usage: "Usage: npm run example [-- --offline] [--plans-dir <dir>] [--runs <n>]\n",
+  options: {
+    offline: { type: "boolean" },
+    "plans-dir": { type: "string" },
+    runs: { type: "string" },
+  },
+} as const;
+
+/** GIVEN these arguments, WHEN they are parsed, THEN this usage error. */
+function usageError(argv: string[]): string {
+  try {
+    parseCommandLine(SPEC, argv);
+  } catch (e) {
+    if (e instanceof UsageError) return e.message;
+    throw e;
+  }
+  throw new Error(`expected ${JSON.stringify(argv)} to be refused`);
+}
+
+describe("parseCommandLine", () => {
+  it("reads booleans and string values given either way", () => {
+    expect(parseCommandLine(SPEC, ["--offline", "--plans-dir", "out", "--runs=9"])).toEqual({ offline: true, "plans-dir": "out", runs: "9" });
+    expect(parseCommandLine(SPEC, ["--plans-dir=out"])).toEqual({ "plans-dir": "out" });
+    expect(parseCommandLine(SPEC, [])).toEqual({});
+  });
+
+  it.each([
+    [["--ofline"], 'unknown option "--ofline"; expected only: --offline, --plans-dir, --runs, --help'],
+    [["-x"], 'unknown option "-x"; expected only: --offline, --plans-dir, --runs, --help'],
+    [["plans"], 'unexpected argument "plans"; expected only: --offline, --plans-dir, --runs, --help'],
+    [["--plans-dir"], "--plans-dir needs a value"],
+    [["--plans-dir", "--offline"], '--plans-dir needs a value, got the flag "--offline"'],
+    [["--plans-dir", "-h"], '--plans-dir needs a value, got the flag "-h"'],
+    [["--plans-dir="], '--plans-dir needs a value, got ""'],
+    [["--offline=no"], "--offline takes no value"],
+    [["--runs", "5", "--runs=9"], "--runs is given twice; expected it once"],
+  ])("refuses %j: %s", (argv, message) => {
+    expect(usageError(argv)).toBe(message);
+  });
+
+  it("prints the usage for --help and -h, and returns nothing to run", () => {
+    const write = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+    try {
+      expect(parseCommandLine(SPEC, ["--help"])).toBeUndefined();
+      expect(parseCommandLine(SPEC, ["--offline", "-h"])).toBeUndefined();
+      expect(write.mock.calls).toEqual([[SPEC.usage], [SPEC.usage]]);
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  it("refuses bad arguments even next to --help, rather than guess", () => {
+    expect(usageError(["--help", "--bogus"])).toBe('unknown option "--bogus"; expected only: --offline, --plans-dir, --runs, --help');
+  });
+});
+
+describe("integerOption", () => {
+  it("takes --runs=9 and --runs 9 alike, and the default when absent", () => {
+    expect(integerOption("runs", parseCommandLine(SPEC, ["--runs=9"])!.runs, 5, 5)).toBe(9);
+    expect(integerOption("runs", parseCommandLine(SPEC, ["--runs", "9"])!.runs, 5, 5)).toBe(9);
+    expect(integerOption("runs", parseCommandLine(SPEC, [])!.runs, 5, 5)).toBe(5);
+  });
+
+  it.each(["3", "nine", "5.5", "9x", "1e3", " 9"])("refuses %j, naming the minimum", (given) => {
+    expect(() => integerOption("runs", given, 5, 5)).toThrow(
+      new UsageError(`--runs: got ${JSON.stringify(given)}; expected a whole number of at least 5`),
+    );
+  });
+});
+
+describe("paths the user gives", () => {
+  it("start where the user ran the command (npm's INIT_CWD), not where npm runs the script", () => {
+    expect(userPath("my.json", { INIT_CWD: "/home/me/app" })).toBe("/home/me/app/my.json");
+    expect(userPath("../x/plans", { INIT_CWD: "/home/me/app" })).toBe("/home/me/x/plans");
+    expect(userPath("/abs/my.json", { INIT_CWD: "/home/me/app" })).toBe("/abs/my.json");
+    expect(userPath("my.json", {})).toBe(path.join(process.cwd(), "my.json"));
+  });
+
+  it("give the config: PIPELINE_CONFIG from INIT_CWD, else the example", () => {
+    expect(configPathFromEnv({ PIPELINE_CONFIG: "my.json", INIT_CWD: "/home/me/app" })).toBe("/home/me/app/my.json");
+    expect(configPathFromEnv({ PIPELINE_CONFIG: "", INIT_CWD: "/home/me/app" })).toBe(DEFAULT_CONFIG);
+    expect(configPathFromEnv({})).toBe(DEFAULT_CONFIG);
+  });
+});
+
+describe("checkWritableDir", () => {
+  const file = path.join(work, "a-file");
+  fs.writeFileSync(file, "");
+
+  it("accepts an existing directory, and a path that can be created, creating nothing", () => {
+    const dir = fs.mkdtempSync(path.join(work, "out-"));
+    expect(() => checkWritableDir(dir, "--plans-dir")).not.toThrow();
+    expect(() => checkWritableDir(path.join(dir, "a", "b"), "--plans-dir")).not.toThrow();
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it.each([
+    ["a file", file, `--plans-dir ${file}: it is a file; expected a directory to write into (or a path where one can be created)`],
+    [
+      "a path under a file",
+      path.join(file, "x", "y"),
+      `--plans-dir ${path.join(file, "x", "y")}: ${file} is a file; expected a directory to write into (or a path where one can be created)`,
+    ],
+    [
+      "a directory nobody may create entries in",
+      "/sys",
+      "--plans-dir /sys: not writable (EPERM: operation not permitted); expected a directory this user can write to",
+    ],
+  ])("refuses %s in one line", (_, dir, message) => {
+    expect(() => checkWritableDir(dir, "--plans-dir")).toThrow(new UserError(message));
+  });
+});
+
+describe("makeTempDir", () => {
+  it("makes a directory and removes it on request", () => {
+    const temp = makeTempDir("cli-test-");
+    expect(fs.statSync(temp.dir).isDirectory()).toBe(true);
+    temp.remove();
+    expect(fs.existsSync(temp.dir)).toBe(false);
+  });
+
+  it("names an unusable temporary directory in one line", () => {
+    const missing = path.join(work, "missing");
+    expect(() => makeTempDir("x-", missing)).toThrow(
+      new UserError(`cannot create a temporary directory in ${missing}: ENOENT: no such file or directory; set TMPDIR to a writable directory`),
+    );
+  });
+});
+
+describe("acquireLock", () => {
+  it("holds the lock with this process's id, and releases it", () => {
+    const lock = path.join(work, "held.lock");
+    const release = acquireLock(lock, "plan");
+    expect(fs.readFileSync(lock, "utf8")).toBe(`${process.pid}\n`);
+    release();
+    expect(fs.existsSync(lock)).toBe(false);
+  });
+
+  it("refuses while another running process holds it, naming that process", () => {
+    const lock = path.join(work, "busy.lock");
+    // The parent of this test process is running for as long as the test is.
+    fs.writeFileSync(lock, `${process.ppid}\n`);
+    expect(() => acquireLock(lock, "plan")).toThrow(
+      new UserError(`another plan is running (pid ${process.ppid}): wait for it to finish (if none is running, remove ${lock})`),
+    );
+    expect(fs.readFileSync(lock, "utf8")).toBe(`${process.ppid}\n`);
+  });
+
+  it("takes over the lock of a process that is gone (a run that was killed)", async () => {
+    const lock = path.join(work, "stale.lock");
+    const child = spawn(process.execPath, ["-e", ""]);
+    await new Promise((resolve) => child.on("exit", resolve));
+    fs.writeFileSync(lock, `${child.pid}\n`);
+    const release = acquireLock(lock, "plan");
+    expect(fs.readFileSync(lock, "utf8")).toBe(`${process.pid}\n`);
+    release();
+  });
+});

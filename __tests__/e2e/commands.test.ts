@@ -1,0 +1,128 @@
+/**
+ * Every command's edges, as processes: --help prints and does nothing else, unknown flags are
+ * errors, values are taken or refused, an interrupt cleans up, errors are one line and a bug's
+ * stack points into the TypeScript sources. `npm run plan`'s own are in plan-cli.test.ts and
+ * plan-runs.test.ts.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ROOT } from "../../test-support/config";
+import { run, start, type Finished } from "../../test-support/process";
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "commands-e2e-"));
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+const COMMANDS = [
+  { name: "npm run plan", script: "commands/plan.ts", flags: "--offline, --plans-dir, --help" },
+  { name: "npm run verify:access", script: "commands/verify-access.ts", flags: "--write-readme, --help" },
+  { name: "npm run bench", script: "commands/bench.ts", flags: "--runs, --help" },
+  { name: "npm run schema", script: "scripts/write-schema.ts", flags: "--help" },
+  { name: "npm run docs", script: "scripts/write-docs.ts", flags: "--help" },
+  { name: "npm run check:terraform", script: "scripts/check-terraform.ts", flags: "--help" },
+];
+
+/** What a command could touch: compared before and after. */
+function snapshot(): Record<string, string | undefined> {
+  const stat = (file: string) => (fs.existsSync(file) ? `${fs.statSync(file).mtimeMs}` : undefined);
+  return {
+    schema: stat(path.join(ROOT, "config", "config.schema.json")),
+    readme: stat(path.join(ROOT, "README.md")),
+    benchResults: stat(path.join(ROOT, "bench", "results")),
+  };
+}
+
+describe.each(COMMANDS)("$name", ({ name, script, flags }) => {
+  let help: Finished;
+  let unknown: Finished;
+  let before: ReturnType<typeof snapshot>;
+  beforeAll(async () => {
+    before = snapshot();
+    [help, unknown] = await Promise.all([run(script, ["--help"]), run(script, ["--bogus"])]);
+  });
+
+  it("--help prints the usage, exits 0 and does nothing else", () => {
+    expect(help.stderr).toBe("");
+    expect(help.stdout).toMatch(new RegExp(`^Usage: ${name}\\s`));
+    expect(help.status).toBe(0);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it("refuses an unknown flag: exit 1, the problem, then the usage", () => {
+    expect(unknown.status).toBe(1);
+    expect(unknown.stdout).toBe("");
+    expect(unknown.stderr).toMatch(new RegExp(`^${name}: unknown option "--bogus"; expected only: ${flags}\n\nUsage: ${name}\\s`));
+  });
+});
+
+describe("npm run bench --runs", () => {
+  it("refuses --runs=3, nine or 9x: exit 1, nothing measured", async () => {
+    const values = ["3", "nine", "9x"];
+    const results = await Promise.all(values.map((runs) => run("commands/bench.ts", [`--runs=${runs}`])));
+    expect(results.map((r) => [r.status, r.stdout, r.stderr.split("\n")[0]])).toEqual(
+      values.map((runs) => [1, "", `npm run bench: --runs: got "${runs}"; expected a whole number of at least 5`]),
+    );
+  });
+
+  // SIGINT here, as Ctrl-C sends it; plan-runs.test.ts interrupts a plan with SIGTERM.
+  it("takes --runs=9, and on SIGINT stops the command it measures, removes its temp directory, exits 130", async () => {
+    const tmp = fs.mkdtempSync(path.join(work, "bench-tmp-"));
+    const bench = start("commands/bench.ts", ["--runs=9"], { TMPDIR: tmp });
+    await bench.waitFor("floor: warm-up");
+    expect(fs.readdirSync(tmp)).toHaveLength(1);
+    bench.child.kill("SIGINT");
+    const result = await bench.finished;
+    expect(result.stderr).toMatch(/npm run bench: SIGINT received, stopping and cleaning up\nnpm run bench: interrupted by SIGINT\n$/);
+    expect(result.status).toBe(130);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
+});
+
+describe("npm run verify:access -- --write-readme", () => {
+  it("refuses a config other than the example, before any work, leaving README.md alone", async () => {
+    const config = path.join(work, "other.json");
+    fs.copyFileSync(path.join(ROOT, "config", "example.json"), config);
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const result = await run("commands/verify-access.ts", ["--write-readme"], { PIPELINE_CONFIG: "other.json", INIT_CWD: work });
+    expect(result.stderr).toBe(
+      `npm run verify:access: --write-readme writes README.md's table, which documents the example config, but PIPELINE_CONFIG names ${config}; run it without PIPELINE_CONFIG\n`,
+    );
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(fs.readFileSync(path.join(ROOT, "README.md"), "utf8")).toBe(readme);
+  });
+});
+
+describe("errors", () => {
+  // A command of our own, through the shared runCommand: a user error, then a bug.
+  const fixture = path.join(work, "fixture.ts");
+  fs.writeFileSync(
+    fixture,
+    [
+      `import { runCommand, UserError } from ${JSON.stringify(path.join(ROOT, "commands", "cli"))};`,
+      "",
+      "interface Shape {",
+      "  readonly kind: string;",
+      "}",
+      "",
+      'runCommand({ name: "fixture", usage: "" }, (): number => {',
+      '  const shape: Shape = { kind: process.argv[2] ?? "" };',
+      '  if (shape.kind === "user") throw new UserError("the config says no");',
+      '  throw new Error("a bug");',
+      "});",
+      "",
+    ].join("\n"),
+  );
+
+  it("a user's error is one line, without a stack", async () => {
+    const result = await run(fixture, ["user"]);
+    expect(result.stderr).toBe("fixture: the config says no\n");
+    expect(result.status).toBe(1);
+  });
+
+  it("a bug's stack names the line in the TypeScript source, not the transpiled one", async () => {
+    const result = await run(fixture, ["bug"]);
+    expect(result.stderr).toMatch(new RegExp(`^Error: a bug\n    at .*${fixture.replace(/[.]/g, "\\.")}:10:9\\b`));
+    expect(result.status).toBe(1);
+  });
+});
