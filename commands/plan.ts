@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../config/load";
 import type { Config } from "../config/schema";
+import { stackNames } from "../config/accounts";
 import { pipelineStackName, SOURCE_STACK, SOURCE_STATE } from "../stacks/outputs";
 import { TerraformError, terraformAsync, terraformEnv, terraformProblem } from "../terraform/cli";
 import { resolveOutputs, stubState, type StackJson } from "../terraform/fixtures";
@@ -23,7 +24,7 @@ import {
   type PlanJson,
   type StackResult,
 } from "../terraform/plan-summary";
-import { DEPLOY_ORDER, offlineStackDir, stackContext } from "../terraform/workspace";
+import { offlineStackDir, stackContext } from "../terraform/workspace";
 import {
   acquireLock,
   checkWritableDir,
@@ -37,9 +38,6 @@ import {
   type CommandContext,
 } from "./cli";
 
-/** The stacks to plan, in deploy order. */
-const STACKS: readonly string[] = DEPLOY_ORDER;
-
 /** Held while a plan writes to a plans directory; and, for plans against the real accounts, to cdktf.out. */
 const LOCK_FILE = ".plan.lock";
 
@@ -47,8 +45,9 @@ const CDKTF_OUT = path.join(ROOT, "cdktf.out");
 
 const USAGE = `Usage: npm run plan [-- [--offline] [--plans-dir <dir>]]
 
-Synthesizes both stacks, then for each in deploy order (${STACKS.join(", ")}) runs terraform
-init and plan, and writes to the plans directory (default: plans/):
+Synthesizes every stack of the config, then for each in deploy order (source-account, then each
+pipeline account's: pipeline-account, or pipeline-account-<key> for each of pipelineAccounts)
+runs terraform init and plan, and writes to the plans directory (default: plans/):
   <stack>.tfplan   the saved plan          <stack>.json   terraform show -json of it
   <stack>.txt      the plan as text (Terraform's errors, if its plan failed)
   summary.md       per stack: add / change / destroy / replace; warnings for dangerous changes
@@ -57,8 +56,8 @@ leaves none to be mistaken for its own. One plan at a time writes to a plans dir
 plan against the real accounts runs in cdktf.out/: a second one stops at once and says so.
 
   --offline          No AWS: mock credentials, a scratch copy of each stack with local state, and
-                     for pipeline-account a stub of source-account's state holding its planned
-                     outputs. Everything shows as new. cdktf.out/ is not touched, and no .tfplan
+                     for each pipeline-account stack a stub of source-account's state holding its
+                     planned outputs. Everything shows as new. cdktf.out/ is not touched, and no .tfplan
                      is written: a plan made with mock credentials is for review, never to apply.
   (default)          The real accounts: synthesizes into cdktf.out/ and runs Terraform in
                      cdktf.out/stacks/<stack> (terraform init -reconfigure: a changed backend is
@@ -181,7 +180,7 @@ async function planAll({ config, stacks: stackNames, offline, scratch, staging, 
   const { buildApp } = await import("../stacks/app");
   buildApp(config, { outdir, projectRoot: ROOT }).app.synth();
 
-  // Offline, pipeline-account reads source-account's outputs from this file, written once
+  // Offline, each pipeline-account stack reads source-account's outputs from this file, written once
   // source-account is planned.
   const stubPath = path.join(scratch, `${SOURCE_STACK}-planned-outputs.tfstate`);
   const stacks: StackRun[] = stackNames.map((stack) => {
@@ -241,7 +240,6 @@ async function main({ signal }: CommandContext): Promise<number> {
   if (!args) return EXIT.noChanges;
   const offline = args.offline ?? false;
   const plansDir = args["plans-dir"] === undefined ? path.join(ROOT, "plans") : userPath(args["plans-dir"]);
-  const stacks = STACKS;
 
   // Before any work: where the plans go, Terraform, and the temporary directory.
   checkWritableDir(plansDir, "--plans-dir");
@@ -263,7 +261,7 @@ async function main({ signal }: CommandContext): Promise<number> {
       fs.mkdirSync(staging);
       const configPath = configPathFromEnv();
       const config = loadConfig(configPath);
-      const results = await planAll({ config, stacks, offline, scratch: scratch.dir, staging, signal });
+      const results = await planAll({ config, stacks: stackNames(config), offline, scratch: scratch.dir, staging, signal });
       const summary = renderSummary(results, { offline, configPath: shown(configPath) });
       fs.writeFileSync(path.join(staging, "summary.md"), summary);
       publish(staging, plansDir);

@@ -6,7 +6,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { stackAccount } from "../config/accounts";
 import type { Config } from "../config/schema";
-import { PIPELINE_STACK, SOURCE_STACK } from "../stacks/outputs";
 import { ACCOUNT_BINDING_ARGUMENTS, OFFLINE_PROVIDER, type AwsContext, type StackJson } from "./fixtures";
 
 export interface StackDir {
@@ -73,4 +72,3 @@ export function offlineStackDir(
   return { stack, dir, json, context: stackContext(config, stack) };
 }
 
-export const DEPLOY_ORDER = [SOURCE_STACK, PIPELINE_STACK] as const;

@@ -10,10 +10,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { terraformAsync, terraformEnv } from "../../terraform/cli";
-import { DEPLOY_ORDER } from "../../terraform/workspace";
-import { exampleInput } from "../../test-support/config";
+import { stackNames } from "../../config/accounts";
+import { config, exampleInput } from "../../test-support/config";
 import { run, sandboxCheckout, start, type Finished } from "../../test-support/process";
 import { planFiles, seed } from "../../test-support/plan";
+
+/** The example's stacks, in deploy order. */
+const DEPLOY_ORDER = stackNames(config());
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "plan-runs-"));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));

@@ -1,24 +1,26 @@
 /**
  * `npm run plan -- --offline` end to end, as our CI runs it: the real Terraform and AWS provider
- * plan both stacks of the example config without AWS, pipeline-account reading source-account's
- * planned outputs. One run (about 20 s); the assertions read its files. It is run as a user in
- * another directory would run it: config and plans directory relative to that directory.
+ * plan every stack of the two-account example without AWS, each pipeline-account stack reading
+ * source-account's planned outputs. One run (about 20 s); the assertions read its files. It is run
+ * as a user in another directory would run it: config and plans directory relative to that
+ * directory. (The single-account example's stacks are validated and mock-applied by
+ * terraform.test.ts.)
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { pipelineAccountOf } from "../../config/accounts";
+import { loadConfig } from "../../config/load";
 import * as naming from "../../lib/naming";
-import { PIPELINE_STACK, SOURCE_STACK } from "../../stacks/outputs";
+import { SOURCE_STACK } from "../../stacks/outputs";
 import { planFiles, runPlan, seed } from "../../test-support/plan";
-import { config as exampleConfig, ROOT } from "../../test-support/config";
+import { ROOT } from "../../test-support/config";
 import { synthApp, type Synth } from "../../test-support/synth";
 
-const config = exampleConfig();
+const EXAMPLE = path.join(ROOT, "config", "examples", "two-accounts.json");
+const config = loadConfig(EXAMPLE);
 const synthesized = synthApp(config);
-const stacks: [string, Synth][] = [
-  [SOURCE_STACK, synthesized.source],
-  [PIPELINE_STACK, synthesized.pipeline],
-];
+const stacks: [string, Synth][] = [[SOURCE_STACK, synthesized.source], ...Object.entries(synthesized.pipelines)];
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "plan-e2e-"));
 const plansDir = path.join(work, "plans");
 const manifest = path.join(ROOT, "cdktf.out", "manifest.json");
@@ -37,7 +39,7 @@ function planJson(stack: string) {
 beforeAll(() => {
   // Files an earlier run left: one this run replaces, and a saved plan this run must not leave behind.
   seed(plansDir, ["pipeline-account.json", "source-account.tfplan"]);
-  fs.copyFileSync(path.join(ROOT, "config", "example.json"), path.join(work, "my.json"));
+  fs.copyFileSync(EXAMPLE, path.join(work, "my.json"));
   manifestBefore = mtime(manifest);
   // As `cd <work> && PIPELINE_CONFIG=my.json npm run plan -- --offline --plans-dir plans` runs it.
   run = runPlan(["--offline", "--plans-dir", "plans"], { INIT_CWD: work, PIPELINE_CONFIG: "my.json" });
@@ -53,7 +55,15 @@ describe("npm run plan -- --offline", () => {
 
   it("writes each stack's plan as JSON and text, and the summary, where the user asked for them", () => {
     expect(run.stdout).toContain(`Wrote ${path.join(plansDir, "summary.md")}.`);
-    expect(planFiles(plansDir)).toEqual(["pipeline-account.json", "pipeline-account.txt", "source-account.json", "source-account.txt", "summary.md"]);
+    expect(planFiles(plansDir)).toEqual([
+      "pipeline-account-prod.json",
+      "pipeline-account-prod.txt",
+      "pipeline-account-staging.json",
+      "pipeline-account-staging.txt",
+      "source-account.json",
+      "source-account.txt",
+      "summary.md",
+    ]);
   });
 
   it("writes no .tfplan, which README's apply command would apply with mock credentials, and says why", () => {
@@ -86,16 +96,23 @@ describe("npm run plan -- --offline", () => {
     }
   });
 
-  it("plans pipeline-account against source-account's planned outputs", () => {
-    const resources: { type: string; values: Record<string, unknown> }[] = planJson(PIPELINE_STACK).planned_values.root_module.resources;
-    const actions = resources
-      .filter((r) => r.type === "aws_codepipeline")
-      .map((r) => (r.values.stage as { action: { role_arn: string }[] }[])[0].action[0].role_arn)
-      .sort();
-    const roles = config.pipelines
-      .map((p) => naming.roleArn(config.sourceAccount.accountId, naming.sourceAccessRoleName({ project: config.project, name: p.name })))
-      .sort();
-    expect(actions).toEqual(roles);
+  it("plans each pipeline account's stack, in deploy order, against source-account's planned outputs", () => {
+    expect([...run.stdout.matchAll(/^(\S+): terraform plan$/gm)].map((m) => m[1])).toEqual([
+      "source-account",
+      "pipeline-account-staging",
+      "pipeline-account-prod",
+    ]);
+    for (const p of config.pipelines) {
+      const stack = pipelineAccountOf(config, p).stack;
+      const resources: { type: string; values: Record<string, unknown> }[] = planJson(stack).planned_values.root_module.resources;
+      const actions = resources
+        .filter((r) => r.type === "aws_codepipeline")
+        .map((r) => (r.values.stage as { action: { role_arn: string }[] }[])[0].action[0].role_arn);
+      expect([stack, actions]).toEqual([
+        stack,
+        [naming.roleArn(config.sourceAccount.accountId, naming.sourceAccessRoleName({ project: config.project, name: p.name }))],
+      ]);
+    }
   });
 
   it("leaves cdktf.out alone", () => {
