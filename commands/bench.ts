@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --runs N]`: how long the app's synth, `cdktf synth` and the unit suite take,
- * as whole processes, for the example config and generated configs of 1, 10 and 50 pipelines.
+ * as whole processes, for the example configs (one and two pipeline accounts) and generated configs of 1, 10 and 50 pipelines.
  *
  * Each command runs once to warm up (transpile cache, jest cache, OS file cache), then N times
  * (default and minimum 5) under `/usr/bin/time -v`. The table gives the median wall time; its ratio
@@ -22,8 +22,8 @@ const RESULTS = path.join(ROOT, "bench", "results");
 
 const USAGE = `Usage: npm run bench [-- --runs <n>]
 
-Times the app's synth, cdktf synth and the unit suite as whole processes, for the example config
-and generated configs of ${SIZES.join(", ")} pipelines (minutes; README.md "Speed" explains the table).
+Times the app's synth, cdktf synth and the unit suite as whole processes, for the example configs
+(config/example.json, config/examples/two-accounts.json) and generated configs of ${SIZES.join(", ")} pipelines (minutes; README.md "Speed" explains the table).
 Each command runs once to warm up, then <n> times. Results go to bench/results/.
 
   --runs <n>   Measured runs per command (default and minimum ${MIN_RUNS}), as --runs 9 or --runs=9.
@@ -176,9 +176,9 @@ function generatedConfig(example: string, n: number): object {
   return { ...rest, pipelines };
 }
 
-function expectStacks(outdir: string): () => void {
+function expectStacks(outdir: string, stacks: readonly string[] = ["source-account", "pipeline-account"]): () => void {
   return () => {
-    for (const stack of ["source-account", "pipeline-account"]) {
+    for (const stack of stacks) {
       const file = path.join(outdir, "stacks", stack, "cdk.tf.json");
       if (!fs.existsSync(file)) throw new CommandFailed(`synth wrote no ${file}`);
     }
@@ -208,6 +208,13 @@ async function measureAll(settings: Settings, tmp: string, example: string): Pro
   results.push(await measure("floor", null, { argv: [node, "-e", `require(${JSON.stringify(FRAMEWORK_PACKAGE)})`] }, settings));
   const exampleOut = path.join(tmp, "out-example");
   results.push(await measure("app synth (example)", pipelinesIn(example), app(example, exampleOut), settings, expectStacks(exampleOut)));
+  // Two pipeline accounts: a stack more, and a repository shared across accounts.
+  const twoAccounts = path.join(ROOT, "config", "examples", "two-accounts.json");
+  const twoOut = path.join(tmp, "out-two-accounts");
+  const twoStacks = ["source-account", "pipeline-account-staging", "pipeline-account-prod"];
+  results.push(
+    await measure("app synth (two accounts)", pipelinesIn(twoAccounts), app(twoAccounts, twoOut), settings, expectStacks(twoOut, twoStacks)),
+  );
   for (const n of SIZES) {
     const config = path.join(tmp, `config-${n}.json`);
     fs.writeFileSync(config, JSON.stringify(generatedConfig(example, n), null, 2));
