@@ -5,13 +5,40 @@
  * CI acts on. Pure functions: no files, no processes.
  */
 
-/** The parts of `terraform show -json <plan>` read here. */
+/**
+ * The parts of `terraform show -json <plan>` read here and by the plan review (plan-changes.ts,
+ * plan-access.ts); plan-trim.ts keeps exactly these.
+ */
 export interface PlanJson {
+  readonly format_version?: string;
+  readonly terraform_version?: string;
   readonly resource_changes?: readonly ResourceChange[];
   readonly output_changes?: Readonly<Record<string, { readonly actions: readonly string[] }>>;
+  /** The state the plan starts from (refreshed, unless planned with -refresh=false). */
+  readonly prior_state?: { readonly values?: { readonly root_module?: PlanModule } };
   readonly planned_values?: {
     readonly outputs?: Readonly<Record<string, { readonly sensitive?: boolean; readonly value?: unknown }>>;
+    /** Attributes known only after apply are absent from a resource's values (see after_unknown). */
+    readonly root_module?: PlanModule;
   };
+  readonly configuration?: { readonly root_module?: { readonly resources?: readonly ConfigurationResource[] } };
+}
+
+export interface PlanModule {
+  readonly resources?: readonly PlanResource[];
+}
+
+export interface PlanResource {
+  readonly address: string;
+  readonly mode: "managed" | "data";
+  readonly type: string;
+  readonly values?: Record<string, unknown>;
+}
+
+/** A resource block of the configuration: what each argument refers to. */
+export interface ConfigurationResource {
+  readonly address: string;
+  readonly expressions?: Readonly<Record<string, { readonly references?: readonly string[] }>>;
 }
 
 export interface ResourceChange {
@@ -22,6 +49,10 @@ export interface ResourceChange {
     readonly actions: readonly string[];
     /** Attribute paths whose change forces the replacement. */
     readonly replace_paths?: readonly (readonly (string | number)[])[];
+    readonly before?: unknown;
+    readonly after?: unknown;
+    /** Mirrors `after`: true where the value is known only after apply. */
+    readonly after_unknown?: unknown;
   };
   readonly action_reason?: string;
 }
@@ -183,7 +214,8 @@ export function stubOutputs(plan: PlanJson, resolve: () => Readonly<Record<strin
   );
 }
 
-const REASONS: Readonly<Record<string, string>> = {
+/** Terraform's action_reason, in words. */
+export const REASONS: Readonly<Record<string, string>> = {
   replace_because_cannot_update: "an argument that cannot change in place changed",
   replace_because_tainted: "the object is tainted",
   replace_by_request: "replacement was requested (-replace)",
