@@ -1,5 +1,5 @@
 /**
- * `npm run fixtures:plans`: regenerates the plan fixtures under __tests__/terraform/plans/ from
+ * `npm run fixtures:plans`: regenerates the plan fixtures under __tests__/terraform/plan-fixtures/ from
  * real offline plans, so the plan-review tests read what Terraform and the AWS provider really
  * write (`terraform show -json`), not hand-made JSON.
  *
@@ -29,7 +29,7 @@ import { renderStacks, type RenderedStack } from "../terraform/render";
 import { offlineStackDir, stackContext } from "../terraform/workspace";
 
 const ROOT = path.resolve(__dirname, "..");
-const OUT = path.join(ROOT, "__tests__", "terraform", "plans");
+const OUT = path.join(ROOT, "__tests__", "terraform", "plan-fixtures");
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
