@@ -1,6 +1,6 @@
 /**
  * `terraform show -json` of a plan, cut down to what the plan review reads (the PlanJson
- * interface): the plan fixtures under __tests__/terraform/plans are real plans passed through this.
+ * interface): the plan fixtures under __tests__/terraform/plan-fixtures are real plans passed through this.
  * Kept: every managed resource change (for an update, the before/after values of the attributes
  * it changes, which the summary lists), the prior and planned values of the resources the access
  * model reads (access/world.ts), the configuration's references, outputs. Dropped: data sources,
