@@ -25,17 +25,19 @@ import {
   type PlanJson,
   type StackResult,
 } from "../terraform/plan-summary";
+import { readPlans, reviewPlans, summarizeDir } from "../terraform/plan-review";
 import { DEPLOY_ORDER, offlineStackDir, stackContext } from "../terraform/workspace";
 
 const ROOT = path.resolve(__dirname, "..");
 
-const USAGE = `Usage: npm run plan [-- [--offline] [--plans-dir <dir>]]
+const USAGE = `Usage: npm run plan [-- [--offline] [--plans-dir <dir>] | --summarize <dir>]
 
 Synthesizes both stacks, then for each in deploy order (${DEPLOY_ORDER.join(", ")}) runs terraform
 init and plan, and writes to the plans directory (default: plans/):
   <stack>.tfplan   the saved plan          <stack>.json   terraform show -json of it
   <stack>.txt      the plan as text (Terraform's errors, if its plan failed)
-  summary.md       per stack: add / change / destroy / replace; warnings for dangerous changes
+  summary.md       per stack: add / change / destroy / replace; warnings for dangerous changes;
+                   who gains or loses access; each changed resource
 Files of an earlier run are removed; a run that stops before planning (bad config) leaves none.
 
   --offline          No AWS: mock credentials, a scratch copy of each stack with local state, and
@@ -44,6 +46,8 @@ Files of an earlier run are removed; a run that stops before planning (bad confi
   (default)          The real accounts: synthesizes into cdktf.out/ and runs Terraform in
                      cdktf.out/stacks/<stack> with your credentials and the config's backend.
   --plans-dir <dir>  Write there instead of plans/.
+  --summarize <dir>  Run no Terraform: rebuild <dir>/summary.md from the <stack>.json files there
+                     (a CI artifact, say), with the same exit code.
   -h, --help         This text.
 
 Config: PIPELINE_CONFIG=path/to/config.json (default: config/example.json).
@@ -58,12 +62,14 @@ interface Options {
   readonly offline: boolean;
   readonly plansDir: string;
   readonly help: boolean;
+  readonly summarize?: string;
 }
 
 function parseArgs(argv: readonly string[]): Options {
   let offline = false;
   let help = false;
   let plansDir = path.join(ROOT, "plans");
+  let summarize: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--offline") offline = true;
@@ -72,9 +78,16 @@ function parseArgs(argv: readonly string[]): Options {
       const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[++i];
       if (!value) throw new UsageError("--plans-dir needs a directory");
       plansDir = path.resolve(value);
+    } else if (arg === "--summarize" || arg.startsWith("--summarize=")) {
+      const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[++i];
+      if (!value) throw new UsageError("--summarize needs a directory");
+      summarize = path.resolve(process.env.INIT_CWD || process.cwd(), value);
     } else throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
   }
-  return { offline, plansDir, help };
+  if (summarize !== undefined && (offline || argv.some((a) => a.startsWith("--plans-dir")))) {
+    throw new UsageError("--summarize runs no plan: it takes neither --offline nor --plans-dir");
+  }
+  return { offline, plansDir, help, ...(summarize !== undefined && { summarize }) };
 }
 
 /** The files a run writes, so that clearing a previous run never removes anything else. */
@@ -210,16 +223,18 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   const configPath = process.env.PIPELINE_CONFIG || path.join(ROOT, "config", "example.json");
+  if (options.summarize !== undefined) return summarize(configPath, options.summarize);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
   try {
     const staging = path.join(scratch, "plans");
     fs.mkdirSync(staging);
     const config = loadConfig(configPath);
     const results = await planAll(config, options.offline, scratch, staging);
-    const summary = renderSummary(results, { offline: options.offline, configPath: path.relative(ROOT, path.resolve(configPath)) });
+    const review = await reviewPlans(config, readPlans(staging, results));
+    const summary = renderSummary(results, { offline: options.offline, configPath: path.relative(ROOT, path.resolve(configPath)) }, review);
     fs.writeFileSync(path.join(staging, "summary.md"), summary);
     publish(staging, options.plansDir);
-    const code = exitCode(results);
+    const code = exitCode(results, review);
     log(`Wrote ${path.relative(process.cwd(), options.plansDir) || "."}/summary.md. Exit code ${code}: ${EXIT_CODES.find((e) => e.code === code)!.meaning}.`);
     return code;
   } catch (e) {
@@ -229,6 +244,24 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT.error;
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** `--summarize <dir>`: summary.md again from the plan files in `dir`, with no Terraform. */
+async function summarize(configPath: string, dir: string): Promise<number> {
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    process.stderr.write(`npm run plan: --summarize: ${dir} is not a directory\n`);
+    return EXIT.error;
+  }
+  try {
+    const config = loadConfig(configPath);
+    const { summary, code } = await summarizeDir(config, dir, { offline: false, configPath: path.relative(ROOT, path.resolve(configPath)) });
+    fs.writeFileSync(path.join(dir, "summary.md"), summary);
+    log(`Wrote ${path.relative(process.cwd(), dir) || "."}/summary.md. Exit code ${code}: ${EXIT_CODES.find((e) => e.code === code)!.meaning}.`);
+    return code;
+  } catch (e) {
+    process.stderr.write(`${e instanceof ConfigError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT.error;
   }
 }
 

@@ -179,14 +179,29 @@ export const EXIT_CODES: readonly { readonly code: number; readonly meaning: str
   { code: EXIT.noChanges, meaning: "no changes: every stack is planned and matches what is deployed" },
   { code: EXIT.error, meaning: "error: bad arguments, a bad config, or a stack that could not be planned" },
   { code: EXIT.changes, meaning: "changes, none dangerous" },
-  { code: EXIT.dangerous, meaning: "dangerous changes: a destroy or replacement of the key, the bucket, a repository or a role" },
+  {
+    code: EXIT.dangerous,
+    meaning:
+      "dangerous changes: a destroy or replacement of the key, the bucket, a repository or a role, " +
+      "or an access change that allows what must stay denied or denies a hop a pipeline needs",
+  },
 ];
 
+/**
+ * What the plan review (plan-review.ts) adds to the summary: its sections, and how many access
+ * changes are dangerous.
+ */
+export interface Review {
+  /** Markdown sections (lines), placed after the warnings about destroys. */
+  readonly sections: readonly (readonly string[])[];
+  readonly dangerousAccess: number;
+}
+
 /** An error wins over everything: a plan that is incomplete says nothing about what is safe. */
-export function exitCode(results: readonly StackResult[]): number {
+export function exitCode(results: readonly StackResult[], review?: Pick<Review, "dangerousAccess">): number {
   if (results.some((r) => r.status !== "planned")) return EXIT.error;
   const planned = results as readonly PlannedStack[];
-  if (planned.some((r) => r.dangerous.length > 0)) return EXIT.dangerous;
+  if (planned.some((r) => r.dangerous.length > 0) || (review?.dangerousAccess ?? 0) > 0) return EXIT.dangerous;
   if (planned.some((r) => hasChanges(r))) return EXIT.changes;
   return EXIT.noChanges;
 }
@@ -244,17 +259,29 @@ function resultLabel(result: StackResult): string {
 export interface SummaryContext {
   readonly offline: boolean;
   readonly configPath: string;
+  /** The directory whose plan files `--summarize` read (Terraform was not run). */
+  readonly rebuiltFrom?: string;
 }
 
-/** summary.md: the counts per stack, then any dangerous change, loudly, then any failure. */
-export function renderSummary(results: readonly StackResult[], context: SummaryContext): string {
-  const code = exitCode(results);
+function provenance(context: SummaryContext): string {
+  if (context.rebuiltFrom !== undefined) {
+    return `Rebuilt (\`--summarize\`) from the plan files in \`${context.rebuiltFrom}\`, without running Terraform.`;
+  }
+  return context.offline
+    ? "Offline (`--offline`): mock credentials and no state, so everything is new; pipeline-account reads " +
+        "source-account's planned outputs. This checks that both stacks plan; it shows nothing about the real accounts."
+    : "Planned against the real accounts, with the credentials and state the config names.";
+}
+
+/**
+ * summary.md: the counts per stack, then any dangerous change, loudly, then the review's sections
+ * (access changes, changed resources), then any failure.
+ */
+export function renderSummary(results: readonly StackResult[], context: SummaryContext, review?: Review): string {
+  const code = exitCode(results, review);
   const lines: string[] = ["# Terraform plans", ""];
   lines.push(
-    context.offline
-      ? "Offline (`--offline`): mock credentials and no state, so everything is new; pipeline-account reads " +
-          "source-account's planned outputs. This checks that both stacks plan; it shows nothing about the real accounts."
-      : "Planned against the real accounts, with the credentials and state the config names.",
+    provenance(context),
     "",
     `Config: \`${context.configPath}\`. Exit code ${code}: ${EXIT_CODES.find((e) => e.code === code)!.meaning}.`,
     "",
@@ -286,6 +313,8 @@ export function renderSummary(results: readonly StackResult[], context: SummaryC
       lines.push(`* **${DANGEROUS_TYPES[type].what}** (\`${type}\`): ${DANGEROUS_TYPES[type].meaning}`);
     }
   }
+
+  for (const section of review?.sections ?? []) lines.push("", ...section);
 
   const failed = results.filter((r): r is FailedStack => r.status !== "planned");
   if (failed.length > 0) {
