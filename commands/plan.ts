@@ -255,7 +255,8 @@ async function summarize(configPath: string, dir: string): Promise<number> {
   }
   try {
     const config = loadConfig(configPath);
-    const { summary, code } = await summarizeDir(config, dir, { offline: false, configPath: path.relative(ROOT, path.resolve(configPath)) });
+    const shown = path.relative(process.env.INIT_CWD || process.cwd(), dir) || ".";
+    const { summary, code } = await summarizeDir(config, dir, { offline: false, configPath: path.relative(ROOT, path.resolve(configPath)), rebuiltFrom: shown });
     fs.writeFileSync(path.join(dir, "summary.md"), summary);
     log(`Wrote ${path.relative(process.cwd(), dir) || "."}/summary.md. Exit code ${code}: ${EXIT_CODES.find((e) => e.code === code)!.meaning}.`);
     return code;

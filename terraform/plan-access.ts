@@ -264,8 +264,8 @@ export function dangerousCount(diff: AccessDiff | NoAccessDiff): number {
   return "changes" in diff ? diff.changes.filter((c) => c.dangerous).length : 0;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
+function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
 }
 
 function show(a: Answer): string {
@@ -318,12 +318,12 @@ export function renderAccess(diff: AccessDiff | NoAccessDiff): string[] {
   const dangerous = diff.changes.filter((c) => c.dangerous);
   const other = diff.changes.filter((c) => !c.dangerous);
   const unknownRequests = new Set(diff.unknown.flatMap((u) => u.requests.map((r) => r.case))).size;
+  const answers = `${plural(diff.changes.length, "answer")} ${diff.changes.length === 1 ? "changes" : "change"} (${dangerous.length} dangerous)`;
   lines.push(
-    `${diff.policies.length} ${diff.policies.length === 1 ? "policy changes" : "policies change"}. ` +
-      `The ${diff.evaluated} requests of the permission chain and what must stay false (as \`npm run verify:access\` checks them) ` +
-      "were evaluated on the policies before (the plans' prior state) and after (their planned values): " +
-      `${diff.changes.length} ${diff.changes.length === 1 ? "answer changes" : "answers change"}, ${dangerous.length} dangerous` +
-      (unknownRequests > 0 ? `; ${unknownRequests} cannot be evaluated until apply.` : "."),
+    `**${plural(diff.policies.length, "policy", "policies")} ${diff.policies.length === 1 ? "changes" : "change"}, ${answers}` +
+      `${unknownRequests > 0 ? `, ${plural(unknownRequests, "request")} cannot be evaluated until apply` : ""}.** ` +
+      `Evaluated: ${diff.evaluated} requests of the access model behind \`npm run verify:access\` (each hop of every pipeline's ` +
+      "chain, and what must stay denied), on the policies before the plans (their prior state) and after (their planned values).",
   );
   if (dangerous.length > 0) {
     lines.push(

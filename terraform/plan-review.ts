@@ -72,9 +72,9 @@ export function readPlanDir(config: Config, dir: string): { results: StackResult
   return { results, plans };
 }
 
-/** summary.md for the plan files in `dir`, and its exit code. */
-export async function summarizeDir(config: Config, dir: string, context: Omit<SummaryContext, "rebuiltFrom">): Promise<{ summary: string; code: number }> {
+/** summary.md for the plan files in `dir`, and its exit code. The summary names `dir` as `context.rebuiltFrom`, if given. */
+export async function summarizeDir(config: Config, dir: string, context: SummaryContext): Promise<{ summary: string; code: number }> {
   const { results, plans } = readPlanDir(config, dir);
   const review = await reviewPlans(config, plans);
-  return { summary: renderSummary(results, { ...context, rebuiltFrom: dir }, review), code: exitCode(results, review) };
+  return { summary: renderSummary(results, { rebuiltFrom: dir, ...context }, review), code: exitCode(results, review) };
 }

@@ -119,6 +119,7 @@ describe("a pipeline added", () => {
       row("newly allowed", "3", "api source-access role (A)", "ecr:DescribeImages", "api repository (A)", "denied (the caller does not exist) → **allowed**", "a hop of the chain (row 3) now in place"),
     );
     expect(r.summary).not.toContain("DANGER");
+    expect(r.summary).toContain("**9 policies change, 7 answers change (0 dangerous), 21 requests cannot be evaluated until apply.** Evaluated: 80 requests");
     expect(r.code).toBe(EXIT.changes);
   });
 
