@@ -80,7 +80,7 @@ function parseArgs(argv: readonly string[]): Options {
       plansDir = path.resolve(value);
     } else if (arg === "--summarize" || arg.startsWith("--summarize=")) {
       const value = arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[++i];
-      if (!value) throw new UsageError("--summarize needs a directory");
+      if (!value || value.startsWith("-")) throw new UsageError("--summarize needs a directory");
       summarize = path.resolve(process.env.INIT_CWD || process.cwd(), value);
     } else throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
   }
