@@ -240,6 +240,10 @@ export async function accessDiff(config: Config, plans: readonly StackPlan[]): P
   if (cases.before.length !== cases.after.length || cases.before.some((c, i) => !same(c, cases.after[i]))) {
     throw new Error("the requests evaluated before and after the plans differ");
   }
+  const policies = plans.flatMap((p) => policyChanges(p.stack, p.plan));
+  // No policy added, removed, changed or known only after apply, and the same principals and
+  // resources: every request meets the same policies on both sides, so no answer can change.
+  if (policies.length === 0 && sameMembers(worlds.before, worlds.after)) return { evaluated: cases.after.length, policies, changes: [], unknown: [] };
   const answers = {
     before: await Promise.all(cases.before.map((c) => answer(worlds.before, c))),
     after: await Promise.all(cases.after.map((c) => answer(worlds.after, c))),
@@ -257,7 +261,13 @@ export async function accessDiff(config: Config, plans: readonly StackPlan[]): P
     changes.push({ case: c, before, after, now, dangerous: isDangerous(c, now) });
   });
   const unknown = (worlds.after.unknownPolicies ?? []).map((policy) => ({ policy, requests: unknownRequests.get(policy) ?? [] }));
-  return { evaluated: cases.after.length, policies: plans.flatMap((p) => policyChanges(p.stack, p.plan)), changes, unknown };
+  return { evaluated: cases.after.length, policies, changes, unknown };
+}
+
+function sameMembers(a: World, b: World): boolean {
+  const keys = (m: ReadonlyMap<string, unknown>) => JSON.stringify([...m.keys()].sort());
+  const entries = (m: ReadonlyMap<string, string>) => JSON.stringify([...m.entries()].sort());
+  return keys(a.roles) === keys(b.roles) && entries(a.bucketOwners) === entries(b.bucketOwners) && entries(a.artifactKeys) === entries(b.artifactKeys);
 }
 
 export function dangerousCount(diff: AccessDiff | NoAccessDiff): number {

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { stackNames } from "../config/accounts";
 import type { Config } from "../config/schema";
-import { accessDiff, dangerousCount, renderAccess, type StackPlan } from "./plan-access";
+import { accessDiff, dangerousCount, renderAccess, type AccessDiff, type NoAccessDiff, type StackPlan } from "./plan-access";
 import { renderChangedResources } from "./plan-changes";
 import {
   exitCode,
@@ -20,11 +20,15 @@ import {
   type SummaryContext,
 } from "./plan-summary";
 
-export async function reviewPlans(config: Config, plans: readonly StackPlan[]): Promise<Review> {
+export interface PlanReview extends Review {
+  readonly access: AccessDiff | NoAccessDiff;
+}
+
+export async function reviewPlans(config: Config, plans: readonly StackPlan[]): Promise<PlanReview> {
   const order = stackNames(config);
   const ordered = [...plans].sort((a, b) => order.indexOf(a.stack) - order.indexOf(b.stack));
-  const diff = await accessDiff(config, ordered);
-  return { sections: [renderAccess(diff), renderChangedResources(ordered)], dangerousAccess: dangerousCount(diff) };
+  const access = await accessDiff(config, ordered);
+  return { sections: [renderAccess(access), renderChangedResources(ordered)], dangerousAccess: dangerousCount(access), access };
 }
 
 /** The plans of the planned stacks among `results`, from `<stack>.json` in `dir`. */
@@ -73,8 +77,12 @@ export function readPlanDir(config: Config, dir: string): { results: StackResult
 }
 
 /** summary.md for the plan files in `dir`, and its exit code. The summary names `dir` as `context.rebuiltFrom`, if given. */
-export async function summarizeDir(config: Config, dir: string, context: SummaryContext): Promise<{ summary: string; code: number }> {
+export async function summarizeDir(
+  config: Config,
+  dir: string,
+  context: SummaryContext,
+): Promise<{ summary: string; code: number; review: PlanReview }> {
   const { results, plans } = readPlanDir(config, dir);
   const review = await reviewPlans(config, plans);
-  return { summary: renderSummary(results, { rebuiltFrom: dir, ...context }, review), code: exitCode(results, review) };
+  return { summary: renderSummary(results, { rebuiltFrom: dir, ...context }, review), code: exitCode(results, review), review };
 }

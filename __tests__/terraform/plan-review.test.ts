@@ -9,7 +9,7 @@ import * as path from "path";
 import { stackNames } from "../../config/accounts";
 import { parseConfig } from "../../config/load";
 import type { Config } from "../../config/schema";
-import { accessDiff, isDangerous, planResources, type AccessDiff, type StackPlan } from "../../terraform/plan-access";
+import { isDangerous, planResources, type AccessDiff, type StackPlan } from "../../terraform/plan-access";
 import { changedResources } from "../../terraform/plan-changes";
 import { readPlanDir, summarizeDir } from "../../terraform/plan-review";
 import { EXIT, exitCode, summarizePlan, type PlanJson } from "../../terraform/plan-summary";
@@ -34,10 +34,9 @@ function scenario(name: string): Scenario {
 /** The diff, the summary and the exit code of a fixture. */
 async function review(name: string): Promise<{ diff: AccessDiff; summary: string; lines: string[]; code: number }> {
   const s = scenario(name);
-  const diff = await accessDiff(s.config, s.plans);
-  if (!("changes" in diff)) throw new Error(`${name}: no diff (missing ${diff.missing.join(", ")})`);
-  const { summary, code } = await summarizeDir(s.config, s.dir, CONTEXT);
-  return { diff, summary, lines: summary.split("\n"), code };
+  const { summary, code, review: r } = await summarizeDir(s.config, s.dir, CONTEXT);
+  if (!("changes" in r.access)) throw new Error(`${name}: no diff (missing ${r.access.missing.join(", ")})`);
+  return { diff: r.access, summary, lines: summary.split("\n"), code };
 }
 
 /** The rows of the access-change table for a request, as the summary prints them. */
