@@ -12,7 +12,8 @@
  * be once the after config is applied (as `npm run plan -- --offline` does).
  *
  * Each scenario directory holds `config.json` (the after config) and `<stack>.json`, trimmed to
- * what the plan review reads (terraform/plan-trim.ts). Takes a few minutes.
+ * what the plan review reads (terraform/plan-trim.ts). Takes a few minutes; `npm run fixtures:plans
+ * -- <scenario>...` remakes some, and KEEP_WORK=1 keeps the scratch directory to look into.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -31,7 +32,8 @@ import { offlineStackDir, stackContext } from "../terraform/workspace";
 const ROOT = path.resolve(__dirname, "..");
 const OUT = path.join(ROOT, "__tests__", "terraform", "plan-fixtures");
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// Terraform's JSON, read loosely: this script only moves it around.
+type Json = Record<string, any>;
 
 interface Scenario {
   readonly name: string;
