@@ -175,7 +175,7 @@ async function plan(scenario: Scenario, before: readonly RenderedStack[], work: 
       check("init", dir.dir, await terraformAsync(["init", "-input=false"], dir.dir, env));
       check("plan", dir.dir, await terraformAsync(["plan", "-input=false", "-refresh=false", "-out=plan.tfplan"], dir.dir, env));
       const shown = check("show", dir.dir, await terraformAsync(["show", "-json", "plan.tfplan"], dir.dir, env));
-      return [dir.stack, trimPlan(JSON.parse(shown.stdout))] as const;
+      return [dir.stack, JSON.parse(shown.stdout) as Json] as const;
     }),
   );
   return Object.fromEntries(plans);
@@ -242,7 +242,7 @@ async function main(names: readonly string[]): Promise<void> {
       fs.rmSync(dir, { recursive: true, force: true });
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, "config.json"), `${JSON.stringify(scenario.after, null, 2)}\n`);
-      for (const [stack, json] of Object.entries(plans)) fs.writeFileSync(path.join(dir, `${stack}.json`), `${JSON.stringify(json, null, 1)}\n`);
+      for (const [stack, json] of Object.entries(plans)) fs.writeFileSync(path.join(dir, `${stack}.json`), `${JSON.stringify(trimPlan(json), null, 1)}\n`);
       process.stdout.write(`${scenario.name}: wrote ${path.relative(ROOT, dir)}\n`);
     }
   } finally {
