@@ -24,6 +24,7 @@ import {
   type PlanJson,
   type StackResult,
 } from "../terraform/plan-summary";
+import { readPlans, reviewPlans, summarizeDir } from "../terraform/plan-review";
 import { offlineStackDir, stackContext } from "../terraform/workspace";
 import {
   acquireLock,
@@ -33,6 +34,7 @@ import {
   parseCommandLine,
   ROOT,
   runCommand,
+  UsageError,
   userPath,
   UserError,
   type CommandContext,
@@ -43,14 +45,15 @@ const LOCK_FILE = ".plan.lock";
 
 const CDKTF_OUT = path.join(ROOT, "cdktf.out");
 
-const USAGE = `Usage: npm run plan [-- [--offline] [--plans-dir <dir>]]
+const USAGE = `Usage: npm run plan [-- [--offline] [--plans-dir <dir>] | --summarize <dir>]
 
 Synthesizes every stack of the config, then for each in deploy order (source-account, then each
 pipeline account's: pipeline-account, or pipeline-account-<key> for each of pipelineAccounts)
 runs terraform init and plan, and writes to the plans directory (default: plans/):
   <stack>.tfplan   the saved plan          <stack>.json   terraform show -json of it
   <stack>.txt      the plan as text (Terraform's errors, if its plan failed)
-  summary.md       per stack: add / change / destroy / replace; warnings for dangerous changes
+  summary.md       per stack: add / change / destroy / replace; warnings for dangerous changes;
+                   who gains or loses access; each changed resource
 An earlier run's files are removed when a run starts, so a run that fails or is interrupted
 leaves none to be mistaken for its own. One plan at a time writes to a plans directory, and one
 plan against the real accounts runs in cdktf.out/: a second one stops at once and says so.
@@ -63,6 +66,8 @@ plan against the real accounts runs in cdktf.out/: a second one stops at once an
                      cdktf.out/stacks/<stack> (terraform init -reconfigure: a changed backend is
                      simply used) with your credentials and the config's backend.
   --plans-dir <dir>  Write there instead of plans/ (relative to the directory you run npm in).
+  --summarize <dir>  Run no Terraform: rebuild <dir>/summary.md from the <stack>.json files there
+                     (a CI artifact, say), with the same exit code.
   -h, --help         This text.
 
 Config: PIPELINE_CONFIG=path/to/config.json (default: config/example.json; relative to the
@@ -79,6 +84,7 @@ const SPEC = {
   options: {
     offline: { type: "boolean" },
     "plans-dir": { type: "string" },
+    summarize: { type: "string" },
   },
 } as const;
 
@@ -239,6 +245,12 @@ async function main({ signal }: CommandContext): Promise<number> {
   const args = parseCommandLine(SPEC, process.argv.slice(2));
   if (!args) return EXIT.noChanges;
   const offline = args.offline ?? false;
+  if (args.summarize !== undefined) {
+    if (offline || args["plans-dir"] !== undefined) {
+      throw new UsageError("--summarize runs no plan: it takes neither --offline nor --plans-dir");
+    }
+    return summarize(configPathFromEnv(), userPath(args.summarize));
+  }
   const plansDir = args["plans-dir"] === undefined ? path.join(ROOT, "plans") : userPath(args["plans-dir"]);
 
   // Before any work: where the plans go, Terraform, and the temporary directory.
@@ -262,10 +274,11 @@ async function main({ signal }: CommandContext): Promise<number> {
       const configPath = configPathFromEnv();
       const config = loadConfig(configPath);
       const results = await planAll({ config, stacks: stackNames(config), offline, scratch: scratch.dir, staging, signal });
-      const summary = renderSummary(results, { offline, configPath: shown(configPath) });
+      const review = await reviewPlans(config, readPlans(staging, results));
+      const summary = renderSummary(results, { offline, configPath: shown(configPath) }, review);
       fs.writeFileSync(path.join(staging, "summary.md"), summary);
       publish(staging, plansDir);
-      const code = exitCode(results);
+      const code = exitCode(results, review);
       if (offline) log("No .tfplan files: an offline plan (mock credentials, empty state) is for review, never for terraform apply.");
       log(`Wrote ${path.join(plansDir, "summary.md")}. Exit code ${code}: ${EXIT_CODES.find((e) => e.code === code)!.meaning}.`);
       return code;
@@ -278,6 +291,17 @@ async function main({ signal }: CommandContext): Promise<number> {
     for (const release of releases.reverse()) release();
     scratch.remove();
   }
+}
+
+/** `--summarize <dir>`: summary.md again from the plan files in `dir`, with no Terraform. */
+async function summarize(configPath: string, dir: string): Promise<number> {
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`--summarize: ${dir} is not a directory`);
+  const config = loadConfig(configPath);
+  const rebuiltFrom = path.relative(process.env.INIT_CWD || process.cwd(), dir) || ".";
+  const { summary, code } = await summarizeDir(config, dir, { offline: false, configPath: shown(configPath), rebuiltFrom });
+  fs.writeFileSync(path.join(dir, "summary.md"), summary);
+  log(`Wrote ${path.join(dir, "summary.md")}. Exit code ${code}: ${EXIT_CODES.find((e) => e.code === code)!.meaning}.`);
+  return code;
 }
 
 runCommand(SPEC, main, EXIT.error);

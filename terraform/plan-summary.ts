@@ -5,13 +5,40 @@
  * CI acts on. Pure functions: no files, no processes.
  */
 
-/** The parts of `terraform show -json <plan>` read here. */
+/**
+ * The parts of `terraform show -json <plan>` read here and by the plan review (plan-changes.ts,
+ * plan-access.ts); plan-trim.ts keeps exactly these.
+ */
 export interface PlanJson {
+  readonly format_version?: string;
+  readonly terraform_version?: string;
   readonly resource_changes?: readonly ResourceChange[];
   readonly output_changes?: Readonly<Record<string, { readonly actions: readonly string[] }>>;
+  /** The state the plan starts from (refreshed, unless planned with -refresh=false). */
+  readonly prior_state?: { readonly values?: { readonly root_module?: PlanModule } };
   readonly planned_values?: {
     readonly outputs?: Readonly<Record<string, { readonly sensitive?: boolean; readonly value?: unknown }>>;
+    /** Attributes known only after apply are absent from a resource's values (see after_unknown). */
+    readonly root_module?: PlanModule;
   };
+  readonly configuration?: { readonly root_module?: { readonly resources?: readonly ConfigurationResource[] } };
+}
+
+export interface PlanModule {
+  readonly resources?: readonly PlanResource[];
+}
+
+export interface PlanResource {
+  readonly address: string;
+  readonly mode: "managed" | "data";
+  readonly type: string;
+  readonly values?: Record<string, unknown>;
+}
+
+/** A resource block of the configuration: what each argument refers to. */
+export interface ConfigurationResource {
+  readonly address: string;
+  readonly expressions?: Readonly<Record<string, { readonly references?: readonly string[] }>>;
 }
 
 export interface ResourceChange {
@@ -22,6 +49,10 @@ export interface ResourceChange {
     readonly actions: readonly string[];
     /** Attribute paths whose change forces the replacement. */
     readonly replace_paths?: readonly (readonly (string | number)[])[];
+    readonly before?: unknown;
+    readonly after?: unknown;
+    /** Mirrors `after`: true where the value is known only after apply. */
+    readonly after_unknown?: unknown;
   };
   readonly action_reason?: string;
 }
@@ -148,14 +179,29 @@ export const EXIT_CODES: readonly { readonly code: number; readonly meaning: str
   { code: EXIT.noChanges, meaning: "no changes: every stack is planned and matches what is deployed" },
   { code: EXIT.error, meaning: "error: bad arguments, a bad config, or a stack that could not be planned" },
   { code: EXIT.changes, meaning: "changes, none dangerous" },
-  { code: EXIT.dangerous, meaning: "dangerous changes: a destroy or replacement of the key, the bucket, a repository or a role" },
+  {
+    code: EXIT.dangerous,
+    meaning:
+      "dangerous changes: a destroy or replacement of the key, the bucket, a repository or a role, " +
+      "or an access change that allows what must stay denied or denies a hop a pipeline needs",
+  },
 ];
 
+/**
+ * What the plan review (plan-review.ts) adds to the summary: its sections, and how many access
+ * changes are dangerous.
+ */
+export interface Review {
+  /** Markdown sections (lines), placed after the warnings about destroys. */
+  readonly sections: readonly (readonly string[])[];
+  readonly dangerousAccess: number;
+}
+
 /** An error wins over everything: a plan that is incomplete says nothing about what is safe. */
-export function exitCode(results: readonly StackResult[]): number {
+export function exitCode(results: readonly StackResult[], review?: Pick<Review, "dangerousAccess">): number {
   if (results.some((r) => r.status !== "planned")) return EXIT.error;
   const planned = results as readonly PlannedStack[];
-  if (planned.some((r) => r.dangerous.length > 0)) return EXIT.dangerous;
+  if (planned.some((r) => r.dangerous.length > 0) || (review?.dangerousAccess ?? 0) > 0) return EXIT.dangerous;
   if (planned.some((r) => hasChanges(r))) return EXIT.changes;
   return EXIT.noChanges;
 }
@@ -183,7 +229,8 @@ export function stubOutputs(plan: PlanJson, resolve: () => Readonly<Record<strin
   );
 }
 
-const REASONS: Readonly<Record<string, string>> = {
+/** Terraform's action_reason, in words. */
+export const REASONS: Readonly<Record<string, string>> = {
   replace_because_cannot_update: "an argument that cannot change in place changed",
   replace_because_tainted: "the object is tainted",
   replace_by_request: "replacement was requested (-replace)",
@@ -212,20 +259,32 @@ function resultLabel(result: StackResult): string {
 export interface SummaryContext {
   readonly offline: boolean;
   readonly configPath: string;
+  /** The directory whose plan files `--summarize` read (Terraform was not run). */
+  readonly rebuiltFrom?: string;
 }
 
-/** summary.md: the counts per stack, then any dangerous change, loudly, then any failure. */
-export function renderSummary(results: readonly StackResult[], context: SummaryContext): string {
-  const code = exitCode(results);
+function provenance(context: SummaryContext): string {
+  if (context.rebuiltFrom !== undefined) {
+    return `Rebuilt (\`--summarize\`) from the plan files in \`${context.rebuiltFrom}\`, without running Terraform.`;
+  }
+  return context.offline
+    ? "Offline (`--offline`): mock credentials and no state, so everything is new; each pipeline-account stack reads " +
+        "source-account's planned outputs. This checks that every stack plans; it shows nothing about the real accounts.\n\n" +
+        "**No `.tfplan` files**: a plan made with mock credentials and empty state is for review, never to apply " +
+        "(it would create every resource again, in whichever account your credentials reach). " +
+        "`npm run plan` against the real accounts writes plans to apply."
+    : "Planned against the real accounts, with the credentials and state the config names.";
+}
+
+/**
+ * summary.md: the counts per stack, then any dangerous change, loudly, then the review's sections
+ * (access changes, changed resources), then any failure.
+ */
+export function renderSummary(results: readonly StackResult[], context: SummaryContext, review?: Review): string {
+  const code = exitCode(results, review);
   const lines: string[] = ["# Terraform plans", ""];
   lines.push(
-    context.offline
-      ? "Offline (`--offline`): mock credentials and no state, so everything is new; pipeline-account reads " +
-          "source-account's planned outputs. This checks that both stacks plan; it shows nothing about the real accounts.\n\n" +
-          "**No `.tfplan` files**: a plan made with mock credentials and empty state is for review, never to apply " +
-          "(it would create every resource again, in whichever account your credentials reach). " +
-          "`npm run plan` against the real accounts writes plans to apply."
-      : "Planned against the real accounts, with the credentials and state the config names.",
+    provenance(context),
     "",
     `Config: \`${context.configPath}\`. Exit code ${code}: ${EXIT_CODES.find((e) => e.code === code)!.meaning}.`,
     "",
@@ -257,6 +316,8 @@ export function renderSummary(results: readonly StackResult[], context: SummaryC
       lines.push(`* **${DANGEROUS_TYPES[type].what}** (\`${type}\`): ${DANGEROUS_TYPES[type].meaning}`);
     }
   }
+
+  for (const section of review?.sections ?? []) lines.push("", ...section);
 
   const failed = results.filter((r): r is FailedStack => r.status !== "planned");
   if (failed.length > 0) {

@@ -25,12 +25,12 @@ describe("npm run plan", () => {
   it("--help describes the options, the files and every exit code", () => {
     const run = runPlan(["--help"]);
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain("Usage: npm run plan [-- [--offline] [--plans-dir <dir>]]");
-    for (const text of ["--offline", "summary.md", "<stack>.tfplan", "PIPELINE_CONFIG"]) expect(run.stdout).toContain(text);
+    expect(run.stdout).toContain("Usage: npm run plan [-- [--offline] [--plans-dir <dir>] | --summarize <dir>]");
+    for (const text of ["--offline", "--summarize", "summary.md", "<stack>.tfplan", "PIPELINE_CONFIG"]) expect(run.stdout).toContain(text);
     for (const { code, meaning } of EXIT_CODES) expect(run.stdout).toContain(`  ${code}  ${meaning}\n`);
   });
 
-  const EXPECTED_FLAGS = "expected only: --offline, --plans-dir, --help";
+  const EXPECTED_FLAGS = "expected only: --offline, --plans-dir, --summarize, --help";
 
   it.each([
     [["--ofline"], `unknown option "--ofline"; ${EXPECTED_FLAGS}`],
@@ -40,6 +40,7 @@ describe("npm run plan", () => {
     [["--plans-dir"], "--plans-dir needs a value"],
     [["--plans-dir="], '--plans-dir needs a value, got ""'],
     [["--plans-dir", "--offline"], '--plans-dir needs a value, got the flag "--offline"'],
+    [["--summarize"], '--summarize needs a value, got the flag "--plans-dir"'],
   ])("rejects %j: exit 1, the problem and the usage, nothing touched", (args, problem) => {
     const dir = path.join(work, `args-${args.join("")}`);
     seed(dir, STALE);
@@ -130,5 +131,31 @@ describe("npm run plan", () => {
       `Invalid config ${path.join(sub, "nope.json")}:\n  - file not found; expected a JSON config file (see config/example.json)\n`,
     );
     expect(run.status).toBe(1);
+  });
+
+  describe("--summarize <dir>", () => {
+    const fixture = path.join(ROOT, "__tests__", "terraform", "plan-fixtures", "bucket-statement-removed");
+
+    it("rebuilds summary.md from the plan files there, without Terraform, with the plans' exit code", () => {
+      const dir = path.join(work, "summarize");
+      fs.mkdirSync(dir);
+      for (const f of ["source-account.json", "pipeline-account.json"]) fs.copyFileSync(path.join(fixture, f), path.join(dir, f));
+      const run = runPlan(["--summarize", dir], { PIPELINE_CONFIG: path.join(fixture, "config.json"), PATH: "/nonexistent" });
+      expect(run.stderr).toBe("");
+      expect(run.status).toBe(3);
+      const summary = fs.readFileSync(path.join(dir, "summary.md"), "utf8");
+      expect(summary).toContain("Exit code 3: dangerous changes");
+      expect(summary).toContain("### ⚠️ DANGER: 2 dangerous access changes");
+      expect(planFiles(dir)).toEqual(["pipeline-account.json", "source-account.json", "summary.md"]);
+    });
+
+    it("refuses a directory that is not there, and --offline or --plans-dir with it", () => {
+      const missing = runPlan(["--summarize", path.join(work, "nowhere")]);
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toBe(`npm run plan: --summarize: ${path.join(work, "nowhere")} is not a directory\n`);
+      const both = runPlan(["--summarize", work, "--offline"]);
+      expect(both.status).toBe(1);
+      expect(both.stderr).toMatch(/^npm run plan: --summarize runs no plan: it takes neither --offline nor --plans-dir\n\nUsage: /);
+    });
   });
 });

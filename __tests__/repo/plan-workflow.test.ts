@@ -1,10 +1,13 @@
 /**
  * .github/workflows/plan.yml cannot run here (GitHub, OIDC, two AWS accounts); this checks that it
  * says what it must: on pull requests, OIDC credentials for each account the way the config model
- * wants them, the same `npm run plan` users run, its summary as the job summary, plans as artifact.
+ * wants them, the same `npm run plan` users run, its summary as the job summary, plans as artifact,
+ * and the summary as one pull-request comment, by a job that alone may write to the pull request
+ * (its script is run here against a fake GitHub API).
  */
 import * as fs from "fs";
 import * as path from "path";
+import { strict as assert } from "assert";
 import { parse } from "yaml";
 import { exampleInput, ROOT } from "../../test-support/config";
 
@@ -19,8 +22,16 @@ interface Step {
 }
 
 const workflow = parse(fs.readFileSync(path.join(ROOT, ".github", "workflows", "plan.yml"), "utf8"));
-const jobs = Object.values(workflow.jobs) as { permissions?: Record<string, string>; steps: Step[] }[];
-const job = jobs[0];
+interface Job {
+  needs?: string | string[];
+  if?: string;
+  permissions?: Record<string, string>;
+  outputs?: Record<string, string>;
+  steps: Step[];
+}
+
+const jobs = workflow.jobs as Record<string, Job>;
+const job = jobs.plan;
 const steps = job.steps;
 const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts as Record<string, string>;
 
@@ -34,13 +45,17 @@ const runs = (pattern: RegExp) => (s: Step) => pattern.test(s.run ?? "");
 const uses = (action: string) => (s: Step) => (s.uses ?? "").startsWith(`${action}@`);
 
 describe(".github/workflows/plan.yml", () => {
-  it("is one job, run for pull requests", () => {
-    expect(jobs).toHaveLength(1);
+  it("is two jobs, the plan then its comment, run for pull requests", () => {
+    expect(Object.keys(jobs)).toEqual(["plan", "comment"]);
+    expect(jobs.comment.needs).toBe("plan");
     expect(Object.keys(workflow.on)).toEqual(["pull_request"]);
   });
 
-  it("may request an OIDC token", () => {
-    expect({ ...workflow.permissions, ...job.permissions }["id-token"]).toBe("write");
+  it("may request an OIDC token in the plan job, and write to the pull request only in the comment job", () => {
+    // Job permissions replace the workflow's; the workflow grants nothing by default.
+    expect(workflow.permissions).toEqual({});
+    expect(job.permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(jobs.comment.permissions).toEqual({ "pull-requests": "write" });
   });
 
   it("gets credentials for each account from its own role, with OIDC", () => {
@@ -99,5 +114,135 @@ describe(".github/workflows/plan.yml", () => {
     expect(verdict.run).toMatch(/^\s*2\) echo "::notice::/m);
     expect(verdict.run).toMatch(/^\s*3\) echo "::error::[^\n]*\n\s*exit 1 ;;/m);
     expect(verdict.run).toMatch(/^\s*\*\) echo "::error::[^\n]*\n\s*exit 1 ;;/m);
+  });
+
+  it("runs the comment job after the plan job, also when the plan failed (exit 1 or 3 fails the plan job)", () => {
+    expect(jobs.comment.if).toBe("${{ !cancelled() && needs.plan.result != 'skipped' }}");
+    expect(job.outputs).toEqual({
+      "exit-code": "${{ steps.plan.outputs.exit-code }}",
+      "artifact-url": `\${{ steps.${steps[index(uses("actions/upload-artifact"), "uploading plans")].id}.outputs.artifact-url }}`,
+    });
+  });
+
+  it("comments from the artifact the plan job uploaded, without checking out the pull request's code", () => {
+    const comment = jobs.comment.steps;
+    expect(comment.some(uses("actions/checkout"))).toBe(false);
+    const download = comment.find(uses("actions/download-artifact"));
+    const upload = steps[index(uses("actions/upload-artifact"), "uploading plans")];
+    expect(download?.with?.name).toBe(upload.with?.name);
+    expect(download?.with?.path).toBe("plans");
+    // Only GitHub's own actions.
+    for (const s of comment) expect(s.uses).toMatch(/^actions\//);
+  });
+});
+
+describe("the comment script", () => {
+  const step = jobs.comment.steps.find(uses("actions/github-script"))!;
+  const script = String(step.with?.script);
+  const MARKER = script.match(/MARKER = "(<!-- [^"]+ -->)"/)![1];
+  const ARTIFACT = "https://github.com/o/r/actions/runs/7/artifacts/9";
+
+  interface Comment {
+    id: number;
+    body: string;
+    user: { login: string };
+    html_url: string;
+  }
+
+  /** A pull request's comments behind the parts of Octokit the script may use. */
+  function fakeGitHub(comments: Comment[]) {
+    const calls: string[] = [];
+    const listComments = async () => ({ data: comments });
+    return {
+      calls,
+      comments,
+      github: {
+        paginate: async (method: unknown, params: { issue_number: number }) => {
+          expect(method).toBe(listComments);
+          expect(params.issue_number).toBe(42);
+          return comments;
+        },
+        rest: {
+          issues: {
+            listComments,
+            createComment: async (p: { issue_number: number; body: string }) => {
+              calls.push("create");
+              const c = { id: comments.length + 1, body: p.body, user: { login: "github-actions[bot]" }, html_url: "u" };
+              comments.push(c);
+              return { data: c };
+            },
+            updateComment: async (p: { comment_id: number; body: string }) => {
+              calls.push(`update ${p.comment_id}`);
+              comments.find((c) => c.id === p.comment_id)!.body = p.body;
+              return { data: {} };
+            },
+          },
+        },
+      },
+    };
+  }
+
+  /** Runs the workflow's script as actions/github-script does, with plans/summary.md holding `summary`. */
+  async function run(gh: ReturnType<typeof fakeGitHub>, summary: string | undefined, env: Record<string, string> = { ARTIFACT_URL: ARTIFACT, EXIT_CODE: "2" }) {
+    const fs = {
+      existsSync: (f: string) => f === "plans/summary.md" && summary !== undefined,
+      readFileSync: (f: string) => {
+        if (f !== "plans/summary.md" || summary === undefined) throw new Error(`unexpected read of ${f}`);
+        return summary;
+      },
+    };
+    const context = {
+      repo: { owner: "o", repo: "r" },
+      issue: { number: 42 },
+      serverUrl: "https://github.com",
+      runId: 7,
+      sha: "merge0000000",
+      payload: { pull_request: { head: { sha: "abcdef0123456" } } },
+    };
+    const core = { info: () => undefined };
+    const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor;
+    const require = (m: string) => (m === "fs" ? fs : assert.fail(`unexpected require ${m}`));
+    await new AsyncFunction("github", "context", "core", "require", "process", script)(gh.github, context, core, require, { env });
+  }
+
+  it("posts the summary as one comment, starting with the marker and pointing at the artifact", async () => {
+    const gh = fakeGitHub([]);
+    await run(gh, "# Terraform plans\n\nExit code 3");
+    expect(gh.calls).toEqual(["create"]);
+    const [body] = gh.comments.map((c) => c.body);
+    expect(body.startsWith(`${MARKER}\n# Terraform plans\n\nExit code 3\n`)).toBe(true);
+    expect(body).toContain(`For abcdef0: [the run](https://github.com/o/r/actions/runs/7), and the plans with this summary in full as [an artifact](${ARTIFACT}).`);
+  });
+
+  it("updates that same comment on the next push, and leaves others' comments alone", async () => {
+    const quoted = { id: 1, body: `${MARKER}\nquoted by a person`, user: { login: "someone" }, html_url: "u1" };
+    const gh = fakeGitHub([quoted]);
+    await run(gh, "first push");
+    await run(gh, "second push");
+    expect(gh.calls).toEqual(["create", "update 2"]);
+    expect(gh.comments.map((c) => c.body.split("\n")[1])).toEqual(["quoted by a person", "second push"]);
+  });
+
+  it("cuts a summary longer than a comment at a line, closes what it leaves open, and says where the rest is", async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `| update | \`aws_iam_role.r${i}\` | \`tags_all\` |`);
+    const summary = ["# Terraform plans", "", "<details><summary>3000 rows</summary>", "", ...rows, "", "</details>", "", "## Failed"].join("\n");
+    expect(summary.length).toBeGreaterThan(65536);
+    const gh = fakeGitHub([]);
+    await run(gh, summary);
+    const body = gh.comments[0].body;
+    expect(body.length).toBeLessThanOrEqual(65536);
+    expect(body.length).toBeGreaterThan(60000);
+    const lines = body.split("\n");
+    const note = lines.findIndex((l) => l.startsWith("**The summary is cut here**"));
+    expect(lines[note]).toContain(`as summary.md in [the artifact](${ARTIFACT})`);
+    expect(lines[note - 2]).toBe("</details>");
+    expect(lines[note - 4]).toMatch(/^\| update \| `aws_iam_role\.r\d+` \| `tags_all` \|$/);
+    expect(body).not.toContain("## Failed");
+  });
+
+  it("says so when there is no summary (npm run plan stopped before planning)", async () => {
+    const gh = fakeGitHub([]);
+    await run(gh, undefined, { EXIT_CODE: "1", ARTIFACT_URL: "" });
+    expect(gh.comments[0].body.split("\n")[1]).toBe("npm run plan stopped before planning (exit code 1): see [the run](https://github.com/o/r/actions/runs/7).");
   });
 });

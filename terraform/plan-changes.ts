@@ -1,0 +1,91 @@
+/**
+ * summary.md's "Changed resources": per stack, every managed resource the plan changes, with its
+ * action and what drives it (the attributes that force a replacement, the attributes an update
+ * changes, why a delete happens). Pure functions of `terraform show -json`.
+ */
+import { code, collapsible, table } from "./markdown";
+import { changeKind, REASONS, type PlanJson, type ResourceChange } from "./plan-summary";
+
+export type Action = "create" | "update" | "delete" | "replace";
+
+export interface ChangedResource {
+  readonly address: string;
+  readonly type: string;
+  /** create / update / delete / replace, or Terraform's own actions for anything else (`forget`). */
+  readonly action: Action | string;
+  /** What drives it, in words (Markdown); "" when the action says it all (a create). */
+  readonly detail: string;
+}
+
+const ACTION: Readonly<Record<string, Action>> = { add: "create", change: "update", destroy: "delete", replace: "replace" };
+const ORDER: readonly string[] = ["replace", "delete", "update", "create"];
+
+/** A table folds under `<details>` above this many rows. */
+export const COLLAPSE_ABOVE = 10;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** The top-level attributes whose value differs, or is known only after apply (all or in part). */
+export function changedAttributeNames(change: ResourceChange["change"]): string[] {
+  const before = isObject(change.before) ? change.before : {};
+  const after = isObject(change.after) ? change.after : {};
+  const unknown = isObject(change.after_unknown) ? change.after_unknown : {};
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)])].sort();
+  return keys.filter((k) => JSON.stringify(unknown[k] ?? false).includes("true") || JSON.stringify(before[k] ?? null) !== JSON.stringify(after[k] ?? null));
+}
+
+function changedAttributes(change: ResourceChange["change"]): string[] {
+  const unknown = isObject(change.after_unknown) ? change.after_unknown : {};
+  return changedAttributeNames(change).map((k) => (unknown[k] === true ? `${code(k)} (known after apply)` : code(k)));
+}
+
+function detail(change: ResourceChange, action: string): string {
+  const reason = change.action_reason ? (REASONS[change.action_reason] ?? change.action_reason) : "";
+  if (action === "replace") {
+    const paths = (change.change.replace_paths ?? []).map((p) => code(p.join(".")));
+    const order = change.change.actions[0] === "create" ? "created before the old one is destroyed" : "";
+    return [paths.length > 0 ? `forced by ${paths.join(", ")}` : reason, order].filter(Boolean).join("; ");
+  }
+  if (action === "update") return changedAttributes(change.change).join(", ");
+  return reason;
+}
+
+export function changedResources(plan: PlanJson): ChangedResource[] {
+  const rows: ChangedResource[] = [];
+  for (const change of plan.resource_changes ?? []) {
+    if ((change.mode ?? "managed") !== "managed") continue;
+    const kind = changeKind(change.change.actions);
+    if (kind === undefined) continue;
+    const action = ACTION[kind] === "update" && change.change.actions.join(",") !== "update" ? change.change.actions.join(", ") : ACTION[kind];
+    rows.push({ address: change.address, type: change.type, action, detail: detail(change, action) });
+  }
+  const rank = (a: string) => (ORDER.includes(a) ? ORDER.indexOf(a) : ORDER.length);
+  return rows.sort((a, b) => rank(a.action) - rank(b.action) || a.address.localeCompare(b.address));
+}
+
+function tally(rows: readonly ChangedResource[]): string {
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
+  return [...counts].map(([action, n]) => `${n} ${action}`).join(", ");
+}
+
+/** The "Changed resources" section: one table per stack that changes anything. */
+export function renderChangedResources(stacks: readonly { readonly stack: string; readonly plan: PlanJson }[]): string[] {
+  const lines = ["## Changed resources"];
+  let any = false;
+  for (const { stack, plan } of stacks) {
+    const rows = changedResources(plan);
+    if (rows.length === 0) continue;
+    any = true;
+    const heading = `${stack}: ${rows.length} ${rows.length === 1 ? "resource" : "resources"} (${tally(rows)})`;
+    const body = table(
+      ["action", "resource", "what drives it"],
+      rows.map((r) => [ORDER.includes(r.action) && r.action !== "create" && r.action !== "update" ? `**${r.action}**` : r.action, code(r.address), r.detail]),
+    );
+    lines.push("", `### ${heading}`, "", ...collapsible(`${rows.length} rows`, body, COLLAPSE_ABOVE + 2));
+  }
+  if (!any) lines.push("", "No resource changes.");
+  return lines;
+}
