@@ -14,7 +14,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), "commands-e2e-"));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 const COMMANDS = [
-  { name: "npm run plan", script: "commands/plan.ts", flags: "--offline, --plans-dir, --help" },
+  { name: "npm run plan", script: "commands/plan.ts", flags: "--offline, --plans-dir, --summarize, --help" },
   { name: "npm run verify:access", script: "commands/verify-access.ts", flags: "--write-readme, --help" },
   { name: "npm run bench", script: "commands/bench.ts", flags: "--runs, --help" },
   { name: "npm run schema", script: "scripts/write-schema.ts", flags: "--help" },
