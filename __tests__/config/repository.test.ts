@@ -1,18 +1,13 @@
-import { ConfigError } from "../../config/load";
 import type { ConfigInput } from "../../config/schema";
-import { config } from "../../test-support/config";
+import { config, configProblems, exampleInput } from "../../test-support/config";
 
 type Repository = ConfigInput["pipelines"][number]["repository"] & Record<string, unknown>;
 
 /** GIVEN the example with the first pipeline's (created) or second's (adopted) repository changed. */
 function problems(change: (created: Repository, adopted: Repository, c: ConfigInput) => void): readonly string[] {
-  try {
-    config((c) => change(c.pipelines[0].repository as Repository, c.pipelines[1].repository as Repository, c));
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error("expected the config to be rejected");
+  const input = exampleInput();
+  change(input.pipelines[0].repository as Repository, input.pipelines[1].repository as Repository, input);
+  return configProblems(input);
 }
 
 describe("repository lifecycle and the owner's statements", () => {
