@@ -15,6 +15,7 @@ import { DoctorError, type Report, runConfig, runPipeline } from "../../doctor/r
 import { config, ROOT } from "../../test-support/config";
 import { type FakeAws, FakeAwsError, fakeAwsFromRendered, renderedExample } from "../../test-support/doctor/fake-aws";
 import { mockedAws } from "../../test-support/doctor/mock-clients";
+import { readBlock, readReadme } from "../../scripts/readme";
 
 const A = "111111111111";
 const B = "222222222222";
@@ -295,9 +296,9 @@ describe("doctor only reads", () => {
   });
 
   it("README lists the policy doctor needs in each account, as permissions.ts generates it", () => {
-    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const readme = readReadme();
     for (const side of ["source", "pipeline"] as const) {
-      const block = new RegExp(`<!-- doctor-policy:${side}:start[^>]*-->\\n\`\`\`json\\n([\\s\\S]*?)\`\`\`\\n<!-- doctor-policy:${side}:end -->`).exec(readme);
+      const block = /^```json\n([\s\S]*)\n```$/.exec(readBlock(readme, `doctor-policy:${side}`));
       expect(block && JSON.parse(block[1])).toEqual(doctorPolicy(side));
     }
   });
