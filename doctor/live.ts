@@ -87,13 +87,24 @@ export class WorldBuilder {
     this.resourcePolicies.set(arn, role.trustPolicy);
   }
 
+  /** Reads a resource's policy once: records the resource, what could not be read, and the policy if it has one. */
+  private async resourcePolicy(
+    arn: string,
+    kind: ResourceKind,
+    name: string,
+    account: LiveAccount,
+    read: () => Promise<Read<PolicyDocument | undefined>>,
+  ): Promise<void> {
+    if (this.resources.has(arn)) return;
+    this.resources.set(arn, { kind, name, account: account.label, accountId: account.accountId, state: "ok" });
+    const policy = await read();
+    this.info(arn, kind, name, account, policy);
+    if (policy.ok && policy.value) this.resourcePolicies.set(arn, policy.value);
+  }
+
   async repository(region: string, name: string, account: LiveAccount): Promise<string> {
     const arn = naming.repositoryArn(region, account.accountId, name);
-    if (this.resources.has(arn)) return arn;
-    this.resources.set(arn, { kind: "repository", name, account: account.label, accountId: account.accountId, state: "ok" });
-    const read = await account.reader.repositoryPolicy(arn, name);
-    this.info(arn, "repository", name, account, read);
-    if (read.ok && read.value) this.resourcePolicies.set(arn, read.value);
+    await this.resourcePolicy(arn, "repository", name, account, () => account.reader.repositoryPolicy(arn, name));
     return arn;
   }
 
@@ -115,22 +126,14 @@ export class WorldBuilder {
   }
 
   async bucket(name: string, account: LiveAccount): Promise<void> {
-    const arn = naming.bucketArn(name);
-    if (this.resources.has(arn)) return;
-    this.resources.set(arn, { kind: "bucket", name, account: account.label, accountId: account.accountId, state: "ok" });
-    this.bucketOwners.set(name, account.accountId);
-    const read = await account.reader.bucketPolicy(name);
-    this.info(arn, "bucket", name, account, read);
-    if (read.ok && read.value) this.resourcePolicies.set(arn, read.value);
+    // The first account a bucket is read in owns it, as before: a name is global.
+    if (!this.bucketOwners.has(name)) this.bucketOwners.set(name, account.accountId);
+    await this.resourcePolicy(naming.bucketArn(name), "bucket", name, account, () => account.reader.bucketPolicy(name));
   }
 
   async bus(region: string, name: string, account: LiveAccount): Promise<string> {
     const arn = naming.eventBusArn(region, account.accountId, name);
-    if (this.resources.has(arn)) return arn;
-    this.resources.set(arn, { kind: "event bus", name, account: account.label, accountId: account.accountId, state: "ok" });
-    const read = await account.reader.busPolicy(name, arn);
-    this.info(arn, "event bus", name, account, read);
-    if (read.ok && read.value) this.resourcePolicies.set(arn, read.value);
+    await this.resourcePolicy(arn, "event bus", name, account, () => account.reader.busPolicy(name, arn));
     return arn;
   }
 
