@@ -9,7 +9,9 @@ module.exports = {
   // Process-level and real-Terraform checks run separately (jest.e2e.config.js): they take tens of seconds.
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/__tests__/e2e/"],
   // CDKTF records a stack trace for every token, which jest source-maps: a third of the 50-pipeline
-  // test. Tests never print them (test-support/no-stack-trace.js).
-  moduleNameMapper: { "^\\./stack-trace$": "<rootDir>/test-support/no-stack-trace.js" },
+  // test. Tests never print them (test-support/no-stack-trace.js). cdktf requires the module by
+  // three relative paths (tokens/private/intrinsic.js, tokens/lazy.js, and lib/*.js); constructs'
+  // own private/stack-trace is matched too, and only ever used for metadata we do not ask for.
+  moduleNameMapper: { "^\\./(tokens/)?(private/)?stack-trace$": "<rootDir>/test-support/no-stack-trace.js" },
   transform: { "^.+\\.ts$": ["@swc/jest", require("./scripts/swc-options")] },
 };
