@@ -9,7 +9,7 @@ import { loadConfig } from "../config/load";
 import type { Config } from "../config/schema";
 import { stackNames } from "../config/accounts";
 import { pipelineStackName, SOURCE_STACK, SOURCE_STATE } from "../stacks/outputs";
-import { TerraformError, terraformAsync, terraformEnv, terraformProblem } from "../terraform/cli";
+import { TerraformError, terraformAsync, terraformEnv, terraformProblem, type TerraformResult } from "../terraform/cli";
 import { resolveOutputs, stubState, type StackJson } from "../terraform/fixtures";
 import {
   EXIT,
@@ -25,6 +25,7 @@ import {
   type StackResult,
 } from "../terraform/plan-summary";
 import { readPlans, reviewPlans, summarizeDir } from "../terraform/plan-review";
+import { shareProvider } from "../terraform/provider-server";
 import { offlineStackDir, stackContext } from "../terraform/workspace";
 import {
   acquireLock,
@@ -208,6 +209,28 @@ async function planAll({ config, stacks: stackNames, offline, scratch, staging, 
   log(`terraform init: ${stackNames.join(", ")}`);
   const inits = await Promise.all(stacks.map((s) => terraformAsync(init, s.dir, run.env, signal)));
 
+  // Offline, one provider process serves every plan and show that follows, one after another
+  // (provider-server.ts): no account to reach, the same mock configuration for every stack.
+  const shared = offline && inits[0].status === 0 ? await shareProvider(stacks[0].dir, path.join(scratch, "provider"), run.env) : undefined;
+  if (shared) log("Offline: one AWS provider process serves every plan and show");
+  try {
+    return await planEach(shared ? { ...run, env: shared.env } : run, { config, stacks, inits, offline, stubPath });
+  } finally {
+    await shared?.stop();
+  }
+}
+
+interface PlanEach {
+  readonly config: Config;
+  readonly stacks: readonly StackRun[];
+  readonly inits: readonly TerraformResult[];
+  readonly offline: boolean;
+  readonly stubPath: string;
+}
+
+/** Plans the initialized stacks in order; offline, each pipeline-account stack after source-account's outputs are known. */
+async function planEach(run: Run, { config, stacks, inits, offline, stubPath }: PlanEach): Promise<StackResult[]> {
+  const { staging } = run;
   const results: StackResult[] = [];
   for (const [i, stack] of stacks.entries()) {
     if (inits[i].status !== 0) {

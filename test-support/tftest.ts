@@ -1,6 +1,6 @@
 /**
- * `terraform test` files that mock-apply a freshly synthesized stack and assert the cross-account
- * wiring: generated from the stack's JSON, so they name its real Terraform addresses.
+ * `terraform test` run blocks that mock-apply a freshly synthesized stack and assert the
+ * cross-account wiring: generated from the stack's JSON, so they name its real Terraform addresses.
  */
 import { type PipelineAccount, pipelineAccountOf } from "../config/accounts";
 import { sourceAccessWriteSid } from "../constructs/artifact-store";
@@ -13,7 +13,8 @@ import { Synth } from "./synth";
 
 const EMPTY_POLICY = hcl('{"Version":"2012-10-17","Statement":[]}');
 
-const MOCK_PROVIDER = `mock_provider "aws" {
+/** The test file's header: every run block's AWS provider is a mock. */
+export const MOCK_PROVIDER = `mock_provider "aws" {
   # Policy documents are mocked too; the resources must still receive valid JSON.
   mock_data "aws_iam_policy_document" {
     defaults = { json = ${EMPTY_POLICY}, minified_json = ${EMPTY_POLICY} }
@@ -41,7 +42,8 @@ function set(values: readonly string[]): string {
   return `toset(${hcl(values)})`;
 }
 
-export function sourceWiringTest(config: Config, dir: StackDir): string {
+/** The body of source-account's run block: its overrides and assertions. */
+export function sourceWiringRun(config: Config, dir: StackDir): string {
   const out = new Synth(JSON.stringify(dir.json));
   const asserts = config.pipelines.flatMap((p) => {
     const target = pipelineAccountOf(config, p).accountId;
@@ -61,10 +63,11 @@ export function sourceWiringTest(config: Config, dir: StackDir): string {
       ),
     ];
   });
-  return `${MOCK_PROVIDER}\n${overrideResources(dir.json, dir.context)}\nrun "wiring" {\n${asserts.join("")}}\n`;
+  return `${overrideResources(dir.json, dir.context)}\n${asserts.join("")}`;
 }
 
-export function pipelineWiringTest(config: Config, account: PipelineAccount, dir: StackDir, sourceOutputValues: Record<string, string>): string {
+/** The body of a pipeline account's run block: its overrides, source-account's outputs, and assertions. */
+export function pipelineWiringRun(config: Config, account: PipelineAccount, dir: StackDir, sourceOutputValues: Record<string, string>): string {
   const out = new Synth(JSON.stringify(dir.json));
   const key = out.address("aws_kms_key", "artifact-store/key");
   const bucketPolicy = out.address("aws_s3_bucket_policy", "artifact-store/bucket-policy");
@@ -109,5 +112,5 @@ export function pipelineWiringTest(config: Config, account: PipelineAccount, dir
       ];
     }),
   ];
-  return `${MOCK_PROVIDER}\n${overrideResources(dir.json, dir.context)}\n${overrideRemoteState(SOURCE_STATE, sourceOutputValues)}\nrun "wiring" {\n${asserts.join("")}}\n`;
+  return `${overrideResources(dir.json, dir.context)}\n${overrideRemoteState(SOURCE_STATE, sourceOutputValues)}\n${asserts.join("")}`;
 }

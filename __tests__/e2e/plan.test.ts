@@ -23,6 +23,7 @@ const synthesized = synthApp(config);
 const stacks: [string, Synth][] = [[SOURCE_STACK, synthesized.source], ...Object.entries(synthesized.pipelines)];
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "plan-e2e-"));
 const plansDir = path.join(work, "plans");
+const tmpdir = path.join(work, "tmp");
 const manifest = path.join(ROOT, "cdktf.out", "manifest.json");
 const mtime = (file: string) => (fs.existsSync(file) ? fs.statSync(file).mtimeMs : undefined);
 let run: ReturnType<typeof runPlan>;
@@ -41,8 +42,9 @@ beforeAll(() => {
   seed(plansDir, ["pipeline-account.json", "source-account.tfplan"]);
   fs.copyFileSync(EXAMPLE, path.join(work, "my.json"));
   manifestBefore = mtime(manifest);
+  fs.mkdirSync(tmpdir);
   // As `cd <work> && PIPELINE_CONFIG=my.json npm run plan -- --offline --plans-dir plans` runs it.
-  run = runPlan(["--offline", "--plans-dir", "plans"], { INIT_CWD: work, PIPELINE_CONFIG: "my.json" });
+  run = runPlan(["--offline", "--plans-dir", "plans"], { INIT_CWD: work, PIPELINE_CONFIG: "my.json", TMPDIR: tmpdir });
 });
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -113,6 +115,20 @@ describe("npm run plan -- --offline", () => {
         [naming.roleArn(config.sourceAccount.accountId, naming.sourceAccessRoleName({ project: config.project, name: p.name }))],
       ]);
     }
+  });
+
+  it("stops the provider process its plans shared, and leaves nothing in TMPDIR", () => {
+    // The shared provider runs from the scratch directory's stacks (provider-server.ts): under TMPDIR.
+    const running = fs.readdirSync("/proc").filter((pid) => {
+      try {
+        return /^\d+$/.test(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(tmpdir);
+      } catch {
+        return false;
+      }
+    });
+    expect(running).toEqual([]);
+    expect(fs.readdirSync(tmpdir)).toEqual([]);
+    expect(run.stdout).toContain("Offline: one AWS provider process serves every plan and show");
   });
 
   it("leaves cdktf.out alone", () => {
