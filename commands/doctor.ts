@@ -7,9 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { loadConfig } from "../config/load";
 import { doctorPolicy } from "../doctor/permissions";
-import { jsonReport, textReport } from "../doctor/report";
-import { DoctorError, type Report, runConfig, runPipeline } from "../doctor/run";
-import { renderStacks } from "../terraform/render";
+import type { Report } from "../doctor/run";
 import { configPathFromEnv, parseCommandLine, ROOT, runCommand, UsageError, UserError } from "./cli";
 
 const USAGE = `Usage: npm run doctor [-- options]
@@ -90,7 +88,11 @@ async function main(argv: readonly string[]): Promise<number> {
     throw new UsageError(`--${pipelineFlags.find((f) => args[f] !== undefined)} is for --pipeline <name> only`);
   }
 
+  // The checks that need no AWS come first; the SDK clients and the framework load only after them
+  // (most of a second): a mistake is answered at once.
+  const load = () => Promise.all([import("../doctor/run"), import("../doctor/report")]);
   let report: Report;
+  let loaded: Awaited<ReturnType<typeof load>> | undefined;
   try {
     if (args.pipeline !== undefined) {
       const pipelineAccount = accountId("pipeline-account", args["pipeline-account"]);
@@ -98,8 +100,9 @@ async function main(argv: readonly string[]): Promise<number> {
       const sourceAccount = accountId("source-account", args["source-account"]);
       const region = args.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
       if (!region) throw new UsageError("--pipeline needs --region <region> (or AWS_REGION)");
+      loaded = await load();
       report = await within(
-        runPipeline({
+        loaded[0].runPipeline({
           region,
           pipeline: args.pipeline,
           pipelineAccount: { accountId: pipelineAccount, ...(args["pipeline-profile"] && { profile: args["pipeline-profile"] }) },
@@ -109,17 +112,20 @@ async function main(argv: readonly string[]): Promise<number> {
       );
     } else {
       const config = loadConfig(configPathFromEnv());
+      loaded = await load();
       const work = args["skip-drift"] ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "doctor-"));
+      const generated = async () => (await import("../terraform/render")).renderStacks(config, work!, ROOT);
       try {
-        report = await within(runConfig(config, work ? { generated: () => renderStacks(config, work, ROOT) } : {}), seconds);
+        report = await within(loaded[0].runConfig(config, work ? { generated } : {}), seconds);
       } finally {
         if (work) fs.rmSync(work, { recursive: true, force: true });
       }
     }
   } catch (e) {
-    if (e instanceof DoctorError) throw new UserError(e.message);
+    if (loaded && e instanceof loaded[0].DoctorError) throw new UserError(e.message);
     throw e;
   }
+  const { jsonReport, textReport } = loaded[1];
   process.stdout.write(args.json ? jsonReport(report) : textReport(report));
   return report.exitCode;
 }

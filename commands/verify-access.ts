@@ -1,5 +1,5 @@
 /**
- * `npm run verify:access`: renders both stacks with the real AWS provider (offline), then
+ * `npm run verify:access`: renders every stack with the real AWS provider (offline), then
  * simulates every request of the permission chain and every request that must be denied.
  * Prints a table; exits non-zero on any mismatch, or when README.md's table is out of date.
  *
@@ -8,15 +8,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../config/load";
-import { README, readBlock, writeBlock } from "../scripts/readme";
+import { ACCESS_TABLE, README, readBlock, writeBlock } from "../scripts/readme";
 import { configPathFromEnv, DEFAULT_CONFIG, makeTempDir, parseCommandLine, ROOT, runCommand, UserError, type CommandContext } from "./cli";
-
-/** README.md's generated "who can do what" block (scripts/readme.ts). */
-const ACCESS_TABLE = "access-table";
 
 const USAGE = `Usage: npm run verify:access [-- --write-readme]
 
-Renders both stacks with the real AWS provider (offline), then simulates every request of the
+Renders every stack with the real AWS provider (offline), then simulates every request of the
 permission chain, and every request that must be denied, on the policies as rendered. Prints the
 table; exits 1 on any mismatch. With the example config, also checks that README.md's
 "who can do what" table is this table.
@@ -70,15 +67,13 @@ async function main({ signal }: CommandContext): Promise<number> {
   const config = loadConfig(configPath);
   const work = makeTempDir("verify-access-");
   // Loaded once the arguments and the config are known good: --help and mistakes answer at once.
-  const [{ accessCases }, { evaluate, markdownTable, textTable }, { buildWorld }, { renderStacks }] = await Promise.all([
-    import("../access/cases"),
+  const [{ verifyAccess }, { markdownTable, textTable }, { renderStacks }] = await Promise.all([
+    import("../access/verify"),
     import("../access/simulate"),
-    import("../access/world"),
     import("../terraform/render"),
   ]);
   try {
-    const world = buildWorld(config, await renderStacks(config, work.dir, ROOT, signal));
-    const outcomes = await Promise.all(accessCases(config, world).map((c) => evaluate(world, c)));
+    const outcomes = await verifyAccess(config, await renderStacks(config, work.dir, ROOT, signal));
     console.log(textTable(outcomes));
     const mismatches = outcomes.filter((o) => !o.ok).length;
     console.log(`\n${outcomes.length} requests simulated on the policies as rendered for ${configPath}: ${mismatches} mismatches.`);

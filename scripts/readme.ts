@@ -32,3 +32,6 @@ export function writeBlock(readme: string, name: string, content: string): strin
 export function readReadme(): string {
   return fs.readFileSync(README, "utf8");
 }
+
+/** README.md's "who can do what" block: the example's access table (npm run verify:access -- --write-readme). */
+export const ACCESS_TABLE = "access-table";

@@ -11,7 +11,7 @@ import { stackNames } from "../config/accounts";
 import { SOURCE_STACK, SOURCE_STATE } from "../stacks/outputs";
 import { terraformEnv } from "./cli";
 import { overrideRemoteState, overrideResources, resolveOutputs } from "./fixtures";
-import { runTestRoot, writeTestRoot } from "./test-root";
+import { runTestRoot, writeTestRoot, type StackRun } from "./test-root";
 import { offlineStackDir, type StackDir } from "./workspace";
 
 export interface RenderedResource {
@@ -35,12 +35,12 @@ function renderRun(dir: StackDir, remoteOutputs?: Record<string, string>): strin
   return `${overrideResources(dir.json, dir.context)}\n${remote}`;
 }
 
-/** The state `terraform test -json -verbose` reports after the run block named for `stack`. */
-function parseRenderedState(stack: string, output: string): RenderedStack {
+/** The state `terraform test -json -verbose` reports after the run block `run` of `stack`. */
+function parseRenderedState(run: string, stack: string, output: string): RenderedStack {
   for (const line of output.split("\n")) {
     if (!line.includes('"test_state"')) continue;
     const event = JSON.parse(line);
-    if (event.type !== "test_state" || event["@testrun"] !== stack) continue;
+    if (event.type !== "test_state" || event["@testrun"] !== run) continue;
     const state = event.test_state;
     return {
       stack,
@@ -51,20 +51,36 @@ function parseRenderedState(stack: string, output: string): RenderedStack {
   throw new Error(`terraform test reported no state for ${stack}:\n${output.slice(0, 4000)}`);
 }
 
+/** What each run block of `runs` rendered, from the output of `terraform test -json -verbose`. */
+export function renderedStacks(runs: readonly StackRun[], output: string): RenderedStack[] {
+  return runs.map((run) => parseRenderedState(run.name, run.stack.stack, output));
+}
+
+/**
+ * Synthesizes `config` into `<synthDir>/cdktf.out` and prepares every stack for rendering: its
+ * scratch copy in `<stacksDir>/<stack>` and its run block, named `<prefix><stack>`.
+ */
+export function renderRuns(config: Config, synthDir: string, projectRoot: string, stacksDir: string, prefix = ""): StackRun[] {
+  const outdir = path.join(synthDir, "cdktf.out");
+  buildApp(config, { outdir, projectRoot }).app.synth();
+  const dirs = stackNames(config).map((stack) => offlineStackDir(config, outdir, stack, stacksDir, { allowDestroy: true }));
+  const sourceOutputs = resolveOutputs(dirs[0].json, dirs[0].context);
+  return dirs.map((dir) => ({
+    name: `${prefix}${dir.stack}`,
+    stack: dir,
+    body: renderRun(dir, dir.stack === SOURCE_STACK ? undefined : sourceOutputs),
+  }));
+}
+
 /**
  * Synthesizes `config` into `workDir`, then renders every stack: one `terraform test` with a run
  * block per stack (test-root.ts); `signal` stops Terraform.
  */
 export async function renderStacks(config: Config, workDir: string, projectRoot: string, signal?: AbortSignal): Promise<RenderedStack[]> {
-  const outdir = path.join(workDir, "cdktf.out");
-  buildApp(config, { outdir, projectRoot }).app.synth();
-  const env = terraformEnv(workDir);
   const root = path.join(workDir, "render");
-  const dirs = stackNames(config).map((stack) => offlineStackDir(config, outdir, stack, path.join(root, "stacks"), { allowDestroy: true }));
-  const sourceOutputs = resolveOutputs(dirs[0].json, dirs[0].context);
-  const runs = dirs.map((dir) => ({ name: dir.stack, stack: dir, body: renderRun(dir, dir.stack === SOURCE_STACK ? undefined : sourceOutputs) }));
+  const runs = renderRuns(config, workDir, projectRoot, path.join(root, "stacks"));
   writeTestRoot(root, RENDER_TEST, "", runs);
-  const result = await runTestRoot(root, ["-json", "-verbose"], env, path.join(workDir, "provider"), signal);
+  const result = await runTestRoot(root, ["-json", "-verbose"], terraformEnv(workDir), path.join(workDir, "provider"), signal);
   if (result.status !== 0) throw new Error(`terraform test failed rendering ${stackNames(config).join(", ")}:\n${result.output}`);
-  return dirs.map((dir) => parseRenderedState(dir.stack, result.output));
+  return renderedStacks(runs, result.output);
 }

@@ -1,26 +1,16 @@
 /**
- * `terraform test` run blocks that mock-apply a freshly synthesized stack and assert the
- * cross-account wiring: generated from the stack's JSON, so they name its real Terraform addresses.
+ * `terraform test` assertions of the cross-account wiring, for the run block that renders a freshly
+ * synthesized stack (terraform/render.ts): generated from the stack's JSON, so they name its real
+ * Terraform addresses.
  */
 import { type PipelineAccount, pipelineAccountOf } from "../config/accounts";
 import { sourceAccessWriteSid } from "../constructs/artifact-store";
 import type { Config } from "../config/schema";
 import * as naming from "../lib/naming";
-import { hcl, overrideRemoteState, overrideResources } from "../terraform/fixtures";
+import { hcl } from "../terraform/fixtures";
 import type { StackDir } from "../terraform/workspace";
-import { SOURCE_STATE, sourceOutputs } from "../stacks/outputs";
+import { sourceOutputs } from "../stacks/outputs";
 import { Synth } from "./synth";
-
-const EMPTY_POLICY = hcl('{"Version":"2012-10-17","Statement":[]}');
-
-/** The test file's header: every run block's AWS provider is a mock. */
-export const MOCK_PROVIDER = `mock_provider "aws" {
-  # Policy documents are mocked too; the resources must still receive valid JSON.
-  mock_data "aws_iam_policy_document" {
-    defaults = { json = ${EMPTY_POLICY}, minified_json = ${EMPTY_POLICY} }
-  }
-}
-`;
 
 function assert(condition: string, message: string): string {
   return `  assert {\n    condition     = ${condition}\n    error_message = ${hcl(message)}\n  }\n`;
@@ -42,8 +32,8 @@ function set(values: readonly string[]): string {
   return `toset(${hcl(values)})`;
 }
 
-/** The body of source-account's run block: its overrides and assertions. */
-export function sourceWiringRun(config: Config, dir: StackDir): string {
+/** The assertions of source-account's run block. */
+export function sourceWiringAsserts(config: Config, dir: StackDir): string {
   const out = new Synth(JSON.stringify(dir.json));
   const asserts = config.pipelines.flatMap((p) => {
     const target = pipelineAccountOf(config, p).accountId;
@@ -63,11 +53,11 @@ export function sourceWiringRun(config: Config, dir: StackDir): string {
       ),
     ];
   });
-  return `${overrideResources(dir.json, dir.context)}\n${asserts.join("")}`;
+  return asserts.join("");
 }
 
-/** The body of a pipeline account's run block: its overrides, source-account's outputs, and assertions. */
-export function pipelineWiringRun(config: Config, account: PipelineAccount, dir: StackDir, sourceOutputValues: Record<string, string>): string {
+/** The assertions of a pipeline account's run block. */
+export function pipelineWiringAsserts(config: Config, account: PipelineAccount, dir: StackDir, sourceOutputValues: Record<string, string>): string {
   const out = new Synth(JSON.stringify(dir.json));
   const key = out.address("aws_kms_key", "artifact-store/key");
   const bucketPolicy = out.address("aws_s3_bucket_policy", "artifact-store/bucket-policy");
@@ -112,5 +102,5 @@ export function pipelineWiringRun(config: Config, account: PipelineAccount, dir:
       ];
     }),
   ];
-  return `${overrideResources(dir.json, dir.context)}\n${overrideRemoteState(SOURCE_STATE, sourceOutputValues)}\n${asserts.join("")}`;
+  return asserts.join("");
 }

@@ -1,10 +1,13 @@
 /**
  * The real Terraform and the real AWS provider on the freshly synthesized stacks of both example
- * configs (one pipeline account, and two), offline: a mock apply of every stack asserting the
- * cross-account wiring, all in one `terraform test` (a run block per stack, terraform/test-root.ts).
- * Run by `npm run test:e2e` (part of `npm test`). `terraform test` validates each stack before it
- * applies (an unsupported argument fails it with the same error as `terraform validate`);
- * plan.test.ts plans every stack with mock credentials.
+ * configs (one pipeline account, and two), offline, in one `terraform test` (a run block per
+ * stack, terraform/test-root.ts): each stack rendered as `npm run verify:access` renders it
+ * (terraform/render.ts: every managed resource overridden, the provider's own
+ * `aws_iam_policy_document` rendering every policy), with assertions on the cross-account wiring.
+ * Then the access proof on what was rendered, for both examples: every request of the chain and
+ * every request that must be denied, and README's table for the example. `terraform test`
+ * validates each stack before it applies (an unsupported argument fails it with the same error as
+ * `terraform validate`); plan.test.ts plans every stack of the two-account example.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -12,51 +15,68 @@ import * as path from "path";
 import { pipelineAccounts } from "../../config/accounts";
 import { loadConfig } from "../../config/load";
 import type { Config } from "../../config/schema";
-import { buildApp } from "../../stacks/app";
-import { SOURCE_STACK } from "../../stacks/outputs";
+import { verifyAccess } from "../../access/verify";
+import { markdownTable, type Outcome } from "../../access/simulate";
+import { ACCESS_TABLE, readBlock, readReadme } from "../../scripts/readme";
 import { terraformEnv, type TerraformResult } from "../../terraform/cli";
 import { resolveOutputs } from "../../terraform/fixtures";
+import { renderedStacks, renderRuns } from "../../terraform/render";
 import { runTestRoot, writeTestRoot, type StackRun } from "../../terraform/test-root";
-import { offlineStackDir } from "../../terraform/workspace";
 import { ROOT } from "../../test-support/config";
-import { MOCK_PROVIDER, pipelineWiringRun, sourceWiringRun } from "../../test-support/tftest";
+import { pipelineWiringAsserts, sourceWiringAsserts } from "../../test-support/tftest";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "tf-check-"));
 const root = path.join(work, "root");
-const env = terraformEnv(work);
 
-/** Synthesizes a config and prepares every stack's scratch copy and its run block. */
-function prepare(name: string, config: Config): StackRun[] {
-  const outdir = path.join(work, name, "cdktf.out");
-  fs.mkdirSync(path.dirname(outdir), { recursive: true });
-  buildApp(config, { outdir, projectRoot: ROOT }).app.synth();
-  const stacks = path.join(root, name);
-  const source = offlineStackDir(config, outdir, SOURCE_STACK, stacks, { allowDestroy: true });
-  const outputs = resolveOutputs(source.json, source.context);
-  return [
-    { name: `${name}_${source.stack}`, stack: source, body: sourceWiringRun(config, source) },
-    ...pipelineAccounts(config).map((account) => {
-      const dir = offlineStackDir(config, outdir, account.stack, stacks, { allowDestroy: true });
-      return { name: `${name}_${dir.stack}`, stack: dir, body: pipelineWiringRun(config, account, dir, outputs) };
-    }),
-  ];
+interface Example {
+  readonly name: string;
+  readonly config: Config;
+  readonly runs: StackRun[];
 }
 
-const runs = [
-  ...prepare("one-account", loadConfig(path.join(ROOT, "config", "example.json"))),
-  ...prepare("two-accounts", loadConfig(path.join(ROOT, "config", "examples", "two-accounts.json"))),
-];
-let wiring: TerraformResult;
+/** Synthesizes a config and prepares every stack's run block: the render, and the wiring assertions. */
+function prepare(name: string, file: string): Example {
+  const config = loadConfig(path.join(ROOT, file));
+  const synthDir = path.join(work, name);
+  fs.mkdirSync(synthDir, { recursive: true });
+  const runs = renderRuns(config, synthDir, ROOT, path.join(root, name), `${name}_`);
+  const source = runs[0].stack;
+  const outputs = resolveOutputs(source.json, source.context);
+  const accounts = pipelineAccounts(config);
+  const withAsserts = runs.map((run) => {
+    const account = accounts.find((a) => a.stack === run.stack.stack);
+    const asserts = account ? pipelineWiringAsserts(config, account, run.stack, outputs) : sourceWiringAsserts(config, run.stack);
+    return { ...run, body: `${run.body}\n${asserts}` };
+  });
+  return { name, config, runs: withAsserts };
+}
+
+const examples = [prepare("one-account", "config/example.json"), prepare("two-accounts", "config/examples/two-accounts.json")];
+const runs = examples.flatMap((e) => e.runs);
+let result: TerraformResult;
+
+/** The run blocks' outcomes and failed assertions, from `terraform test -json`. */
+function testEvents(output: string): { runs: Record<string, string>; errors: string[] } {
+  const outcomes: Record<string, string> = {};
+  const errors: string[] = [];
+  for (const line of output.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    const event = JSON.parse(line);
+    if (event.type === "test_run" && event.test_run.progress === "complete") outcomes[event.test_run.run] = event.test_run.status;
+    if (event["@level"] === "error") errors.push(`${event["@testrun"] ?? ""}: ${event.diagnostic?.summary}: ${event.diagnostic?.detail}`);
+  }
+  return { runs: outcomes, errors };
+}
 
 beforeAll(async () => {
-  writeTestRoot(root, "wiring.tftest.hcl", MOCK_PROVIDER, runs);
-  wiring = await runTestRoot(root, [], env, path.join(work, "provider"));
+  writeTestRoot(root, "render.tftest.hcl", "", runs);
+  result = await runTestRoot(root, ["-json", "-verbose"], terraformEnv(work), path.join(work, "provider"));
 });
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-describe("a mock apply of every stack wires the accounts together", () => {
-  it("validates and mock-applies every stack of both examples, passing the wiring assertions", () => {
+describe("every stack of both examples, rendered by the real AWS provider", () => {
+  it("validates and applies every stack, passing the wiring assertions", () => {
     expect(runs.map((r) => r.name)).toEqual([
       "one-account_source-account",
       "one-account_pipeline-account",
@@ -64,9 +84,28 @@ describe("a mock apply of every stack wires the accounts together", () => {
       "two-accounts_pipeline-account-staging",
       "two-accounts_pipeline-account-prod",
     ]);
-    // The output is the message when this fails: it names the run, the resource and the assertion.
-    if (wiring.status !== 0) throw new Error(wiring.output);
-    for (const run of runs) expect(wiring.output).toContain(`run "${run.name}"... pass`);
-    expect(wiring.output).toMatch(/Success! 5 passed, 0 failed\./);
+    const { runs: outcomes, errors } = testEvents(result.output);
+    // The failed assertions are the message when this fails: they name the run and what is miswired.
+    expect(errors).toEqual([]);
+    expect(outcomes).toEqual(Object.fromEntries(runs.map((r) => [r.name, "pass"])));
+    expect(result.status).toBe(0);
+  });
+});
+
+describe("the access proof on what was rendered", () => {
+  const outcomes = new Map<string, Outcome[]>();
+  beforeAll(async () => {
+    if (result.status !== 0) throw new Error("not rendered: see the test above");
+    for (const example of examples) outcomes.set(example.name, await verifyAccess(example.config, renderedStacks(example.runs, result.output)));
+  });
+
+  it.each(examples.map((e) => e.name))("%s: every request of the chain, and every request that must be denied, answers as it must", (name) => {
+    const answered = outcomes.get(name)!;
+    expect(answered.length).toBeGreaterThan(50);
+    expect(answered.filter((o) => !o.ok).map((o) => `${o.case.row} ${o.case.who} ${o.case.action} ${o.case.on}: ${o.result}`)).toEqual([]);
+  });
+
+  it("README.md's who-can-do-what table is the example's (npm run verify:access -- --write-readme rewrites it)", () => {
+    expect(readBlock(readReadme(), ACCESS_TABLE)).toBe(markdownTable(outcomes.get("one-account")!));
   });
 });
