@@ -2,7 +2,8 @@
  * Every stack applied offline by the real AWS provider, to read what it renders: `terraform test`
  * without a mock provider, with every managed resource overridden (realistic ARNs, no AWS call)
  * and the remote state given the outputs source-account will have. The provider's own
- * `aws_iam_policy_document` renders every policy, exactly as a real apply would.
+ * `aws_iam_policy_document` renders every policy, exactly as a real apply would. (Applied, not
+ * only planned: a policy document that names a resource being created is read only at apply.)
  */
 import * as path from "path";
 import type { Config } from "../config/schema";
@@ -35,25 +36,26 @@ function renderRun(dir: StackDir, remoteOutputs?: Record<string, string>): strin
   return `${overrideResources(dir.json, dir.context)}\n${remote}`;
 }
 
-/** The state `terraform test -json -verbose` reports after the run block `run` of `stack`. */
-function parseRenderedState(run: string, stack: string, output: string): RenderedStack {
-  for (const line of output.split("\n")) {
-    if (!line.includes('"test_state"')) continue;
-    const event = JSON.parse(line);
-    if (event.type !== "test_state" || event["@testrun"] !== run) continue;
-    const state = event.test_state;
-    return {
-      stack,
-      resources: state.root_module.resources,
-      outputs: Object.fromEntries(Object.entries(state.outputs ?? {}).map(([k, v]) => [k, (v as { value: unknown }).value])),
-    };
-  }
-  throw new Error(`terraform test reported no state for ${stack}:\n${output.slice(0, 4000)}`);
-}
-
-/** What each run block of `runs` rendered, from the output of `terraform test -json -verbose`. */
+/**
+ * What each run block of `runs` rendered: the state `terraform test -json -verbose` reports after
+ * it. (Each such line also carries the provider's whole schema, over 10 MB: each is parsed once.)
+ */
 export function renderedStacks(runs: readonly StackRun[], output: string): RenderedStack[] {
-  return runs.map((run) => parseRenderedState(run.name, run.stack.stack, output));
+  const states = new Map<string, { root_module: { resources: RenderedResource[] }; outputs?: Record<string, { value: unknown }> }>();
+  for (const line of output.split("\n")) {
+    if (!line.includes('"type":"test_state"')) continue;
+    const event = JSON.parse(line);
+    if (event.type === "test_state") states.set(event["@testrun"], event.test_state);
+  }
+  return runs.map((run) => {
+    const state = states.get(run.name);
+    if (!state) throw new Error(`terraform test reported no state for ${run.stack.stack}:\n${output.slice(0, 4000)}`);
+    return {
+      stack: run.stack.stack,
+      resources: state.root_module.resources,
+      outputs: Object.fromEntries(Object.entries(state.outputs ?? {}).map(([k, v]) => [k, v.value])),
+    };
+  });
 }
 
 /**

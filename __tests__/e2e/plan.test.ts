@@ -1,15 +1,14 @@
 /**
  * `npm run plan -- --offline` end to end, as our CI runs it: the real Terraform and AWS provider
- * plan every stack of the two-account example without AWS, each pipeline-account stack reading
- * source-account's planned outputs. One run (about 20 s); the assertions read its files. It is run
+ * plan every stack of the example without AWS, the pipeline-account stack reading
+ * source-account's planned outputs. One run (about 10 s); the assertions read its files. It is run
  * as a user in another directory would run it: config and plans directory relative to that
- * directory. (The single-account example's stacks are validated and mock-applied by
- * terraform.test.ts.)
+ * directory. (Every stack of both examples is validated and applied offline by terraform.test.ts;
+ * the order of several pipeline accounts' stacks is stackNames', unit-tested.)
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { pipelineAccountOf } from "../../config/accounts";
 import { loadConfig } from "../../config/load";
 import * as naming from "../../lib/naming";
 import { SOURCE_STACK } from "../../stacks/outputs";
@@ -17,7 +16,7 @@ import { planFiles, runPlan, seed } from "../../test-support/plan";
 import { ROOT } from "../../test-support/config";
 import { synthApp, type Synth } from "../../test-support/synth";
 
-const EXAMPLE = path.join(ROOT, "config", "examples", "two-accounts.json");
+const EXAMPLE = path.join(ROOT, "config", "example.json");
 const config = loadConfig(EXAMPLE);
 const synthesized = synthApp(config);
 const stacks: [string, Synth][] = [[SOURCE_STACK, synthesized.source], ...Object.entries(synthesized.pipelines)];
@@ -58,10 +57,8 @@ describe("npm run plan -- --offline", () => {
   it("writes each stack's plan as JSON and text, and the summary, where the user asked for them", () => {
     expect(run.stdout).toContain(`Wrote ${path.join(plansDir, "summary.md")}.`);
     expect(planFiles(plansDir)).toEqual([
-      "pipeline-account-prod.json",
-      "pipeline-account-prod.txt",
-      "pipeline-account-staging.json",
-      "pipeline-account-staging.txt",
+      "pipeline-account.json",
+      "pipeline-account.txt",
       "source-account.json",
       "source-account.txt",
       "summary.md",
@@ -98,23 +95,22 @@ describe("npm run plan -- --offline", () => {
     }
   });
 
-  it("plans each pipeline account's stack, in deploy order, against source-account's planned outputs", () => {
+  it("plans the pipeline account's stack after source-account, against source-account's planned outputs", () => {
     expect([...run.stdout.matchAll(/^(\S+): terraform plan$/gm)].map((m) => m[1])).toEqual([
       "source-account",
-      "pipeline-account-staging",
-      "pipeline-account-prod",
+      "pipeline-account",
     ]);
-    for (const p of config.pipelines) {
-      const stack = pipelineAccountOf(config, p).stack;
-      const resources: { type: string; values: Record<string, unknown> }[] = planJson(stack).planned_values.root_module.resources;
-      const actions = resources
-        .filter((r) => r.type === "aws_codepipeline")
-        .map((r) => (r.values.stage as { action: { role_arn: string }[] }[])[0].action[0].role_arn);
-      expect([stack, actions]).toEqual([
-        stack,
-        [naming.roleArn(config.sourceAccount.accountId, naming.sourceAccessRoleName({ project: config.project, name: p.name }))],
-      ]);
-    }
+    // Each pipeline's ECR action runs as its source-access role, an ARN the plan knows from the stub
+    // of source-account's state.
+    const resources: { type: string; values: Record<string, unknown> }[] = planJson("pipeline-account").planned_values.root_module.resources;
+    const actions = resources
+      .filter((r) => r.type === "aws_codepipeline")
+      .map((r) => [r.values.name, (r.values.stage as { action: { role_arn: string }[] }[])[0].action[0].role_arn]);
+    const expected = config.pipelines.map((p) => {
+      const ref = { project: config.project, name: p.name };
+      return [naming.pipelineName(ref), naming.roleArn(config.sourceAccount.accountId, naming.sourceAccessRoleName(ref))];
+    });
+    expect(actions.sort()).toEqual(expected.sort());
   });
 
   it("stops the provider process its plans shared, and leaves nothing in TMPDIR", () => {

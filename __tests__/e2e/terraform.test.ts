@@ -60,7 +60,8 @@ function testEvents(output: string): { runs: Record<string, string>; errors: str
   const outcomes: Record<string, string> = {};
   const errors: string[] = [];
   for (const line of output.split("\n")) {
-    if (!line.startsWith("{")) continue;
+    // Not the states: each carries the provider's whole schema (render.ts reads them).
+    if (!line.startsWith("{") || line.includes('"type":"test_state"')) continue;
     const event = JSON.parse(line);
     if (event.type === "test_run" && event.test_run.progress === "complete") outcomes[event.test_run.run] = event.test_run.status;
     if (event["@level"] === "error") errors.push(`${event["@testrun"] ?? ""}: ${event.diagnostic?.summary}: ${event.diagnostic?.detail}`);
