@@ -70,6 +70,28 @@ function side(analysis: AnalyzedSide | undefined): SideAnalysis | undefined {
   };
 }
 
+/** What the simulator answered, without the case it was asked for. */
+type Answer = Omit<Outcome, "case" | "ok">;
+
+/**
+ * Answers by request and policies: the same request on the same documents is simulated once per
+ * process. Plan review asks every request of the access model twice (before and after a change
+ * that touches few policies); doctor's diagnosis, once per hop and again to explain a denied one.
+ */
+const answers = new Map<string, Promise<Answer>>();
+const MAX_ANSWERS = 5000;
+
+async function simulate(input: Parameters<typeof runSimulation>[0]): Promise<Answer> {
+  const response = await runSimulation(input, {});
+  if (response.resultType === "error") return { result: `error: ${JSON.stringify(response.errors)}` };
+  const analysis = response.resultType === "single" ? response.result.analysis : undefined;
+  return {
+    result: response.overallResult,
+    identity: side(analysis?.identityAnalysis as AnalyzedSide | undefined),
+    resource: side(analysis?.resourceAnalysis as AnalyzedSide | undefined),
+  };
+}
+
 export async function evaluate(world: World, c: AccessCase): Promise<Outcome> {
   const isService = !c.principal.startsWith("arn:");
   // A role with a path (`role/service-role/x`) is the world's role of that name: names are unique in an account.
@@ -83,28 +105,24 @@ export async function evaluate(world: World, c: AccessCase): Promise<Outcome> {
     "aws:SecureTransport": "true",
     ...c.context,
   };
-  const response = await runSimulation(
-    {
-      identityPolicies,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      resourcePolicy: resourcePolicyFor(world, c.resource),
-      request: { action: c.action, principal: c.principal, resource: { accountId, resource: c.resource }, contextVariables: context },
-    },
-    {},
-  );
-  if (response.resultType === "error") {
-    return { case: c, result: `error: ${JSON.stringify(response.errors)}`, ok: false };
-  }
-  const result = response.overallResult;
-  const analysis = response.resultType === "single" ? response.result.analysis : undefined;
-  return {
-    case: c,
-    result,
-    ok: (result === "Allowed") === (c.expect === "allowed"),
-    identity: side(analysis?.identityAnalysis as AnalyzedSide | undefined),
-    resource: side(analysis?.resourceAnalysis as AnalyzedSide | undefined),
+  const input = {
+    identityPolicies,
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy: resourcePolicyFor(world, c.resource),
+    request: { action: c.action, principal: c.principal, resource: { accountId, resource: c.resource }, contextVariables: context },
   };
+  const key = JSON.stringify(input);
+  let answer = answers.get(key);
+  if (!answer) {
+    if (answers.size >= MAX_ANSWERS) answers.clear();
+    answer = simulate(input);
+    answers.set(key, answer);
+  }
+  const { result, ...analysis } = await answer;
+  // A request the simulator could not answer is never as expected.
+  const ok = !result.startsWith("error: ") && (result === "Allowed") === (c.expect === "allowed");
+  return { case: c, result, ok, ...analysis };
 }
 
 const COLUMNS = ["#", "who", "action", "on what", "expected", "result"] as const;

@@ -66,6 +66,18 @@ describe("access simulation plumbing", () => {
     expect(await evaluate(world, { ...put, expect: "denied" })).toMatchObject({ result: "Allowed", ok: false });
   });
 
+  it("answers the same request on the same policies alike, each case judged by its own expectation", async () => {
+    // The first two are one request (simulated once); the third changes only the bucket policy.
+    const first = await evaluate(world, put);
+    const again = await evaluate(world, { ...put, row: "4b", expect: "denied" });
+    const changed = structuredClone(stacks);
+    (changed[1].resources[2].values as Record<string, unknown>).policy = doc();
+    const cutOff = await evaluate(buildWorld(config(), changed), put);
+    expect([first.case.row, first.result, first.ok]).toEqual(["4", "Allowed", true]);
+    expect([again.case.row, again.result, again.ok]).toEqual(["4b", "Allowed", false]);
+    expect([cutOff.result, cutOff.ok]).toEqual(["ImplicitlyDenied", false]);
+  });
+
   it("takes a policy on a role the stack does not create as that role's identity policy", () => {
     const existing = structuredClone(stacks);
     (existing[0].resources[1].values as Record<string, unknown>).role = "task-execution";
