@@ -6,7 +6,7 @@ import { ROOT } from "../../test-support/config";
 const NO_TERRAFORM = { ...process.env, PATH: [path.dirname(process.execPath), "/usr/bin", "/bin"].join(":") };
 
 describe("commands that need Terraform, on a machine without it", () => {
-  it.each(["test:e2e", "verify:access"])("npm run %s stops at once with one line and exit 1", (script) => {
+  it.each(["test", "test:e2e", "verify:access"])("npm run %s stops at once with one line and exit 1", (script) => {
     const result = spawnSync("npm", ["run", "-s", script], { cwd: ROOT, env: NO_TERRAFORM, encoding: "utf8", timeout: 60_000 });
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split("\n")[0]).toBe(
