@@ -15,7 +15,7 @@ const USAGE = `Usage: npm run doctor [-- options]
 Reads the deployed accounts read-only with the credentials the config names for each (profile,
 assumeRoleArn, else the default chain), simulates every hop of the permission chain on the live
 policies, and says which hop breaks and what to do. Also: drift of each managed policy from what
-the app generates now (renders the stacks with Terraform, about 15 s), and each pipeline's last
+the app generates now (renders the stacks with Terraform, about 8 s), and each pipeline's last
 failed execution. Config: PIPELINE_CONFIG, default config/example.json.
 
 Options:

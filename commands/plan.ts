@@ -1,5 +1,5 @@
 /**
- * `npm run plan [-- --offline] [--plans-dir <dir>]`: synthesizes both stacks, plans each in deploy
+ * `npm run plan [-- --offline] [--plans-dir <dir>]`: synthesizes every stack, plans each in deploy
  * order, and writes the plans and a summary for review. `--help` describes it; README.md
  * ("Reviewing plans") explains how to read the result.
  */

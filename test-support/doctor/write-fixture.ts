@@ -1,6 +1,6 @@
 /**
  * Regenerates rendered-example.json: the example config's stacks as the real AWS provider renders
- * them (terraform/render.ts, about 15 s), trimmed to the resources and attributes the fake AWS
+ * them (terraform/render.ts, about 8 s), trimmed to the resources and attributes the fake AWS
  * serves. Run after changing a stack or a policy:
  *   node -r ./scripts/register.js test-support/doctor/write-fixture.ts
  */
