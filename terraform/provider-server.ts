@@ -110,18 +110,24 @@ export async function shareProvider(
   child.stderr.resume();
   const reattach = await new Promise<string | undefined>((resolve) => {
     let out = "";
-    const timer = setTimeout(() => resolve(undefined), START_TIMEOUT_MS);
-    child.on("error", () => resolve(undefined));
-    child.on("close", () => resolve(undefined));
-    child.stdout.on("data", (chunk: Buffer) => {
+    const done = (value: string | undefined) => {
+      clearTimeout(timer);
+      resolve(value);
+    };
+    const timer = setTimeout(() => done(undefined), START_TIMEOUT_MS);
+    child.on("error", () => done(undefined));
+    child.on("close", () => done(undefined));
+    const onData = (chunk: Buffer) => {
       out += chunk.toString("utf8");
       // tf5server's managed debug mode prints: TF_REATTACH_PROVIDERS='{"registry.terraform.io/hashicorp/aws":{...}}'
       const match = /TF_REATTACH_PROVIDERS='(\{.*\})'/.exec(out);
       if (!match) return;
-      clearTimeout(timer);
+      // Whatever it prints from now on is dropped.
+      child.stdout.off("data", onData);
       child.stdout.resume();
-      resolve(validReattach(match[1]));
-    });
+      done(validReattach(match[1]));
+    };
+    child.stdout.on("data", onData);
   });
   if (!reattach) {
     await stop();
