@@ -114,9 +114,9 @@ async function main(argv: readonly string[]): Promise<number> {
       const config = loadConfig(configPathFromEnv());
       loaded = await load();
       const work = args["skip-drift"] ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "doctor-"));
-      const generated = async () => (await import("../terraform/render")).renderStacks(config, work!, ROOT);
+      const drift = work ? { generated: async () => (await import("../terraform/render")).renderStacks(config, work, ROOT) } : {};
       try {
-        report = await within(loaded[0].runConfig(config, work ? { generated } : {}), seconds);
+        report = await within(loaded[0].runConfig(config, drift), seconds);
       } finally {
         if (work) fs.rmSync(work, { recursive: true, force: true });
       }
