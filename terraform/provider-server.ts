@@ -21,6 +21,8 @@ import * as fs from "fs";
 import * as path from "path";
 
 const PROVIDER = path.join("registry.terraform.io", "hashicorp", "aws");
+/** The platform directory `terraform init` installs providers under (Terraform's names: `linux_amd64`). */
+export const PLATFORM = `${process.platform}_${process.arch === "x64" ? "amd64" : process.arch}`;
 /** How long the provider may take to print its reattach configuration (it waits 2 s for its own server). */
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -38,7 +40,6 @@ export interface SharedProvider {
  */
 export function installedProvider(dir: string): string | undefined {
   const root = path.join(dir, ".terraform", "providers", PROVIDER);
-  const platform = `${process.platform}_${process.arch === "x64" ? "amd64" : process.arch}`;
   let versions: string[];
   try {
     versions = fs.readdirSync(root);
@@ -46,7 +47,7 @@ export function installedProvider(dir: string): string | undefined {
     return undefined;
   }
   const binaries = versions.flatMap((version) => {
-    const bin = path.join(root, version, platform);
+    const bin = path.join(root, version, PLATFORM);
     try {
       return fs
         .readdirSync(bin)

@@ -60,6 +60,18 @@ export function run(script: string, args: readonly string[] = [], env: Record<st
   return start(script, args, env, root).finished;
 }
 
+/** Pids of the processes running now whose working directory or command line `matches` (Linux's /proc). */
+export function runningProcesses(matches: (p: { cwd: string; cmdline: string }) => boolean): string[] {
+  return fs.readdirSync("/proc").filter((pid) => {
+    if (!/^\d+$/.test(pid)) return false;
+    try {
+      return matches({ cwd: fs.readlinkSync(`/proc/${pid}/cwd`), cmdline: fs.readFileSync(`/proc/${pid}/cmdline`, "utf8") });
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** What a checkout of the app needs to run, and nothing a run writes (or the tests). */
 const NOT_COPIED = new Set(["node_modules", ".git", "cdktf.out", "plans", "terraform-state", "bench", "coverage", "__tests__"]);
 

@@ -12,7 +12,7 @@ import * as path from "path";
 import { terraformAsync, terraformEnv } from "../../terraform/cli";
 import { stackNames } from "../../config/accounts";
 import { config, exampleInput } from "../../test-support/config";
-import { run, sandboxCheckout, start, type Finished } from "../../test-support/process";
+import { run, runningProcesses, sandboxCheckout, start, type Finished } from "../../test-support/process";
 import { planFiles, seed } from "../../test-support/plan";
 
 /** The example's stacks, in deploy order. */
@@ -41,18 +41,6 @@ function configWithState(directory: string): string {
 function initializedStatePath(stack: string): string {
   const state = JSON.parse(fs.readFileSync(path.join(stackDir(stack), ".terraform", "terraform.tfstate"), "utf8"));
   return state.backend.config.path;
-}
-
-/** Processes whose working directory is inside `dir`. */
-function processesIn(dir: string): string[] {
-  return fs.readdirSync("/proc").filter((pid) => {
-    if (!/^\d+$/.test(pid)) return false;
-    try {
-      return fs.readlinkSync(`/proc/${pid}/cwd`).startsWith(dir);
-    } catch {
-      return false;
-    }
-  });
 }
 
 const env = { TMPDIR: tmpdir, AWS_EC2_METADATA_DISABLED: "true" };
@@ -114,7 +102,7 @@ describe("npm run plan, run after another and beside others", () => {
   it("on SIGTERM stops Terraform, exits 143 and says so", () => {
     expect(plan.stderr).toBe("npm run plan: SIGTERM received, stopping and cleaning up\nnpm run plan: interrupted by SIGTERM\n");
     expect(plan.status).toBe(143);
-    expect(processesIn(checkout)).toEqual([]);
+    expect(runningProcesses((p) => p.cwd.startsWith(checkout))).toEqual([]);
   });
 
   it("leaves no temporary directory, no lock and no earlier run's plans that could pass for this one's", () => {

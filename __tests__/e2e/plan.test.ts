@@ -13,6 +13,7 @@ import { loadConfig } from "../../config/load";
 import * as naming from "../../lib/naming";
 import { SOURCE_STACK } from "../../stacks/outputs";
 import { planFiles, runPlan, seed } from "../../test-support/plan";
+import { runningProcesses } from "../../test-support/process";
 import { ROOT } from "../../test-support/config";
 import { synthApp, type Synth } from "../../test-support/synth";
 
@@ -115,13 +116,7 @@ describe("npm run plan -- --offline", () => {
 
   it("stops the provider process its plans shared, and leaves nothing in TMPDIR", () => {
     // The shared provider runs from the scratch directory's stacks (provider-server.ts): under TMPDIR.
-    const running = fs.readdirSync("/proc").filter((pid) => {
-      try {
-        return /^\d+$/.test(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(tmpdir);
-      } catch {
-        return false;
-      }
-    });
+    const running = runningProcesses((p) => p.cmdline.includes(tmpdir));
     expect(running).toEqual([]);
     expect(fs.readdirSync(tmpdir)).toEqual([]);
     expect(run.stdout).toContain("Offline: one AWS provider process serves every plan and show");

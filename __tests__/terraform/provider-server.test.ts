@@ -7,18 +7,17 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { installedProvider, shareProvider } from "../../terraform/provider-server";
+import { installedProvider, PLATFORM, shareProvider } from "../../terraform/provider-server";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "provider-server-"));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-const platform = `${process.platform}_${process.arch === "x64" ? "amd64" : process.arch}`;
 const REATTACH = { "registry.terraform.io/hashicorp/aws": { Protocol: "grpc", ProtocolVersion: 5, Pid: 1, Test: true, Addr: { Network: "unix", String: "/x" } } };
 
 /** An initialized directory whose provider is `script` (a shell script body). */
 function initialized(name: string, script: string): { dir: string; binary: string } {
   const dir = path.join(work, name);
-  const bin = path.join(dir, ".terraform", "providers", "registry.terraform.io", "hashicorp", "aws", "5.100.0", platform);
+  const bin = path.join(dir, ".terraform", "providers", "registry.terraform.io", "hashicorp", "aws", "5.100.0", PLATFORM);
   fs.mkdirSync(bin, { recursive: true });
   const binary = path.join(bin, "terraform-provider-aws_v5.100.0_x5");
   fs.writeFileSync(binary, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
