@@ -85,7 +85,18 @@ export interface TerraformResult {
   readonly output: string;
   /** stdout alone: machine-readable output (`show -json`) without warnings on stderr. */
   readonly stdout: string;
+  /** True when `stopAfter` stopped Terraform: `status` is then not Terraform's (it had none). */
+  readonly stopped?: boolean;
 }
+
+/** One line of Terraform's `-json` output (its machine-readable UI). */
+export type JsonEvent = Record<string, unknown> & { type?: string };
+
+/**
+ * Lines longer than this are not parsed for `stopAfter`: `terraform test -verbose` reports each
+ * state with the provider's whole schema (over 10 MB), and the events that end a phase are short.
+ */
+const MAX_EVENT_LINE = 64 << 10;
 
 export class TerraformError extends Error {
   constructor(
@@ -134,29 +145,41 @@ const running = new Set<ChildProcess>();
  * us, and once: when `signal` aborts, it gets one SIGINT (Terraform stops gracefully and releases
  * its state lock; a second would make it exit at once), and the promise rejects with the abort's
  * reason once it has exited. Should we exit before it does, it is killed.
+ *
+ * With `stopAfter` (for a `-json` command), each event Terraform prints is passed to it, and once
+ * it returns true Terraform is killed at once, with its process group (its provider plugins): for
+ * a command whose remaining work is of no use to the caller and touches nothing real. The result
+ * then says `stopped`.
  */
 export function terraformAsync(
   args: readonly string[],
   cwd: string,
   env: NodeJS.ProcessEnv,
   signal?: AbortSignal,
+  stopAfter?: (event: JsonEvent) => boolean,
 ): Promise<TerraformResult> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
       return;
     }
-    const child = spawn("terraform", [...args, "-no-color"], { cwd, env, detached: signal !== undefined });
+    const child = spawn("terraform", [...args, "-no-color"], { cwd, env, detached: signal !== undefined || stopAfter !== undefined });
     const chunks: Buffer[] = [];
     const stdout: Buffer[] = [];
+    let stopped = false;
     // To the group, as a Ctrl-C in a terminal would: Terraform and its provider plugins.
     const interrupt = () => signalGroup(child, "SIGINT");
-    if (signal) {
+    if (signal || stopAfter) {
       if (running.size === 0) process.once("exit", killRunning);
       running.add(child);
-      signal.addEventListener("abort", interrupt, { once: true });
     }
-    child.stdout.on("data", (c: Buffer) => (chunks.push(c), stdout.push(c)));
+    signal?.addEventListener("abort", interrupt, { once: true });
+    const lines = stopAfter && eventLines((event) => {
+      if (stopped || !stopAfter(event)) return;
+      stopped = true;
+      signalGroup(child, "SIGKILL");
+    });
+    child.stdout.on("data", (c: Buffer) => (chunks.push(c), stdout.push(c), lines?.(c)));
     child.stderr.on("data", (c: Buffer) => chunks.push(c));
     child.on("error", (e) => reject(spawnError(e)));
     child.on("close", (status) => {
@@ -164,9 +187,47 @@ export function terraformAsync(
       if (running.size === 0) process.off("exit", killRunning);
       signal?.removeEventListener("abort", interrupt);
       if (signal?.aborted) reject(signal.reason);
-      else resolve({ status: status ?? 1, output: Buffer.concat(chunks).toString("utf8"), stdout: Buffer.concat(stdout).toString("utf8") });
+      else
+        resolve({
+          status: status ?? 1,
+          output: Buffer.concat(chunks).toString("utf8"),
+          stdout: Buffer.concat(stdout).toString("utf8"),
+          ...(stopped && { stopped }),
+        });
     });
   });
+}
+
+/**
+ * Splits a stream of `-json` output into lines and passes each short one, parsed, to `onEvent`
+ * (see MAX_EVENT_LINE); returns the function to feed each chunk to.
+ */
+export function eventLines(onEvent: (event: JsonEvent) => void): (chunk: Buffer) => void {
+  let partial: Buffer[] = [];
+  let partialLength = 0;
+  return (chunk) => {
+    let start = 0;
+    for (let end = chunk.indexOf(10); end !== -1; start = end + 1, end = chunk.indexOf(10, start)) {
+      const length = partialLength + end - start;
+      if (length <= MAX_EVENT_LINE) {
+        const line = Buffer.concat([...partial, chunk.subarray(start, end)]).toString("utf8");
+        let event: unknown;
+        try {
+          event = JSON.parse(line);
+        } catch {
+          event = undefined; // Not an event: a line of text around them.
+        }
+        if (event && typeof event === "object" && !Array.isArray(event)) onEvent(event as JsonEvent);
+      }
+      partial = [];
+      partialLength = 0;
+    }
+    if (start < chunk.length) {
+      // Only kept while the line might still be short enough to parse.
+      partialLength += chunk.length - start;
+      partial = partialLength <= MAX_EVENT_LINE ? [...partial, chunk.subarray(start)] : [];
+    }
+  };
 }
 
 function killRunning(): void {

@@ -103,23 +103,24 @@ export function hcl(value: unknown): string {
 }
 
 /**
- * `override_resource` blocks for every managed resource of a stack, so `terraform test` applies
- * nothing against AWS; where AWS would compute ARNs or ids, they get realistic values.
+ * `override_resource` blocks for every managed resource of a stack, called as `module`
+ * (`module.<name>`), so `terraform test` applies nothing against AWS; where AWS would compute ARNs
+ * or ids, they get realistic values.
  */
-export function overrideResources(stack: StackJson, context: AwsContext): string {
+export function overrideResources(stack: StackJson, context: AwsContext, module: string): string {
   return Object.entries(stack.resource ?? {})
     .flatMap(([type, resources]) =>
       Object.entries(resources).map(([name, args]) => {
         const values = computedAttributes(type, `${type}.${name}`, args, context);
-        return `override_resource {\n  target = ${type}.${name}\n${values ? `  values = ${hcl(values)}\n` : ""}}\n`;
+        return `override_resource {\n  target = ${module}.${type}.${name}\n${values ? `  values = ${hcl(values)}\n` : ""}}\n`;
       }),
     )
     .join("\n");
 }
 
-/** `override_data` for a `terraform_remote_state`, giving it these outputs. */
-export function overrideRemoteState(name: string, outputs: Record<string, unknown>): string {
-  return `override_data {\n  target = data.terraform_remote_state.${name}\n  values = { outputs = ${hcl(outputs)} }\n}\n`;
+/** `override_data` for a `terraform_remote_state` of the stack called as `module`, giving it these outputs. */
+export function overrideRemoteState(name: string, outputs: Record<string, unknown>, module: string): string {
+  return `override_data {\n  target = ${module}.data.terraform_remote_state.${name}\n  values = { outputs = ${hcl(outputs)} }\n}\n`;
 }
 
 /** A Terraform state file with only outputs: what a remote-state read of a deployed stack sees. */

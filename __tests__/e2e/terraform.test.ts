@@ -1,13 +1,13 @@
 /**
  * The real Terraform and the real AWS provider on the freshly synthesized stacks of both example
- * configs (one pipeline account, and two), offline, in one `terraform test` (a run block per
- * stack, terraform/test-root.ts): each stack rendered as `npm run verify:access` renders it
- * (terraform/render.ts: every managed resource overridden, the provider's own
- * `aws_iam_policy_document` rendering every policy), with assertions on the cross-account wiring.
- * Then the access proof on what was rendered, for both examples: every request of the chain and
- * every request that must be denied, and README's table for the example. `terraform test`
- * validates each stack before it applies (an unsupported argument fails it with the same error as
- * `terraform validate`); plan.test.ts plans every stack of the two-account example.
+ * configs (one pipeline account, and two), offline, in one `terraform test` that applies every
+ * stack as a module of one root (terraform/test-root.ts): each stack rendered as `npm run
+ * verify:access` renders it (terraform/render.ts: every managed resource overridden, the
+ * provider's own `aws_iam_policy_document` rendering every policy). Then, on what was rendered: the
+ * cross-account wiring (test-support/wiring.ts), and the access proof for both examples, every
+ * request of the chain and every request that must be denied, and README's table for the example.
+ * `terraform test` validates the configuration before it applies (an unsupported argument fails it
+ * with the same error as `terraform validate`); plan.test.ts plans the example's stacks.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -19,11 +19,11 @@ import { verifyAccess } from "../../access/verify";
 import { markdownTable, type Outcome } from "../../access/simulate";
 import { ACCESS_TABLE, readBlock, readReadme } from "../../scripts/readme";
 import { terraformEnv, type TerraformResult } from "../../terraform/cli";
-import { resolveOutputs } from "../../terraform/fixtures";
-import { renderedStacks, renderRuns } from "../../terraform/render";
-import { runTestRoot, writeTestRoot, type StackRun } from "../../terraform/test-root";
+import { renderedStacks, renderModules, type RenderedStack } from "../../terraform/render";
+import { RUN, runTestRoot, writeTestRoot, type StackModule } from "../../terraform/test-root";
+import { sourceOutputs } from "../../stacks/outputs";
 import { ROOT } from "../../test-support/config";
-import { pipelineWiringAsserts, sourceWiringAsserts } from "../../test-support/tftest";
+import { pipelineWiringProblems, sourceWiringProblems } from "../../test-support/wiring";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "tf-check-"));
 const root = path.join(work, "root");
@@ -31,31 +31,35 @@ const root = path.join(work, "root");
 interface Example {
   readonly name: string;
   readonly config: Config;
-  readonly runs: StackRun[];
+  readonly modules: StackModule[];
 }
 
-/** Synthesizes a config and prepares every stack's run block: the render, and the wiring assertions. */
+/** Synthesizes a config and prepares every stack's module and overrides. */
 function prepare(name: string, file: string): Example {
   const config = loadConfig(path.join(ROOT, file));
   const synthDir = path.join(work, name);
   fs.mkdirSync(synthDir, { recursive: true });
-  const runs = renderRuns(config, synthDir, ROOT, path.join(root, name), `${name}_`);
-  const source = runs[0].stack;
-  const outputs = resolveOutputs(source.json, source.context);
+  return { name, config, modules: renderModules(config, synthDir, ROOT, path.join(root, name), `${name}_`) };
+}
+
+/** Every wiring problem of an example's stacks as rendered, each line prefixed with its stack. */
+function wiringProblems({ config, modules }: Example, rendered: readonly RenderedStack[]): string[] {
+  const [source] = rendered;
   const accounts = pipelineAccounts(config);
-  const withAsserts = runs.map((run) => {
-    const account = accounts.find((a) => a.stack === run.stack.stack);
-    const asserts = account ? pipelineWiringAsserts(config, account, run.stack, outputs) : sourceWiringAsserts(config, run.stack);
-    return { ...run, body: `${run.body}\n${asserts}` };
+  return modules.flatMap(({ stack }, i) => {
+    const account = accounts.find((a) => a.stack === stack.stack);
+    const problems = account
+      ? pipelineWiringProblems(config, account, stack, rendered[i], source.outputs)
+      : sourceWiringProblems(config, stack, rendered[i]);
+    return problems.map((problem) => `${stack.stack}: ${problem}`);
   });
-  return { name, config, runs: withAsserts };
 }
 
 const examples = [prepare("one-account", "config/example.json"), prepare("two-accounts", "config/examples/two-accounts.json")];
-const runs = examples.flatMap((e) => e.runs);
 let result: TerraformResult;
+const rendered = new Map<string, RenderedStack[]>();
 
-/** The run blocks' outcomes and failed assertions, from `terraform test -json`. */
+/** The run block's outcome and the errors, from `terraform test -json`. */
 function testEvents(output: string): { runs: Record<string, string>; errors: string[] } {
   const outcomes: Record<string, string> = {};
   const errors: string[] = [];
@@ -70,15 +74,16 @@ function testEvents(output: string): { runs: Record<string, string>; errors: str
 }
 
 beforeAll(async () => {
-  writeTestRoot(root, "render.tftest.hcl", "", runs);
-  result = await runTestRoot(root, ["-json", "-verbose"], terraformEnv(work), path.join(work, "provider"));
+  writeTestRoot(root, examples.flatMap((e) => e.modules));
+  result = await runTestRoot(root, terraformEnv(work), path.join(work, "provider"));
+  if (result.status === 0) for (const e of examples) rendered.set(e.name, renderedStacks(e.modules, result.output));
 });
 
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 describe("every stack of both examples, rendered by the real AWS provider", () => {
-  it("validates and applies every stack, passing the wiring assertions", () => {
-    expect(runs.map((r) => r.name)).toEqual([
+  it("validates and applies every stack", () => {
+    expect(examples.flatMap((e) => e.modules.map((m) => m.name))).toEqual([
       "one-account_source-account",
       "one-account_pipeline-account",
       "two-accounts_source-account",
@@ -86,10 +91,40 @@ describe("every stack of both examples, rendered by the real AWS provider", () =
       "two-accounts_pipeline-account-prod",
     ]);
     const { runs: outcomes, errors } = testEvents(result.output);
-    // The failed assertions are the message when this fails: they name the run and what is miswired.
+    // Terraform's errors are the message when this fails.
     expect(errors).toEqual([]);
-    expect(outcomes).toEqual(Object.fromEntries(runs.map((r) => [r.name, "pass"])));
+    expect(outcomes).toEqual({ [RUN]: "pass" });
     expect(result.status).toBe(0);
+  });
+
+  it.each(examples.map((e) => [e.name, e] as const))("%s: every stack is wired to the others as the stacks define", (_, example) => {
+    expect(wiringProblems(example, rendered.get(example.name)!)).toEqual([]);
+  });
+
+  it("the wiring check names what is miswired", () => {
+    const [example] = examples;
+    const [source, pipeline] = rendered.get(example.name)!;
+    const otherRole = "arn:aws:iam::111111111111:role/someone-else";
+    const miswired = {
+      ...pipeline,
+      resources: pipeline.resources.map((r) => {
+        if (r.type === "aws_codepipeline" && r.address.includes("web")) {
+          const stage = structuredClone(r.values.stage) as { action: { role_arn: string }[] }[];
+          stage[0].action[0].role_arn = otherRole;
+          return { ...r, values: { ...r.values, stage } };
+        }
+        if (r.type === "aws_kms_key") return { ...r, values: { ...r.values, policy: "{}" } };
+        return r;
+      }),
+    };
+    const renamed = { ...source, outputs: { ...source.outputs, [sourceOutputs.sourceAccessRoleArn("web")]: otherRole } };
+    expect(sourceWiringProblems(example.config, example.modules[0].stack, renamed)).toEqual([
+      `web: output ${sourceOutputs.sourceAccessRoleArn("web")} is not the source-access role's ARN`,
+    ]);
+    expect(wiringProblems(example, [source, miswired])).toEqual([
+      "pipeline-account: the key's policy is not the key policy document",
+      expect.stringMatching(/^pipeline-account: web: the ECR source action does not run as its source-access role arn:aws:iam::\d{12}:role\//),
+    ]);
   });
 });
 
@@ -97,7 +132,7 @@ describe("the access proof on what was rendered", () => {
   const outcomes = new Map<string, Outcome[]>();
   beforeAll(async () => {
     if (result.status !== 0) throw new Error("not rendered: see the test above");
-    for (const example of examples) outcomes.set(example.name, await verifyAccess(example.config, renderedStacks(example.runs, result.output)));
+    for (const example of examples) outcomes.set(example.name, await verifyAccess(example.config, rendered.get(example.name)!));
   });
 
   it.each(examples.map((e) => e.name))("%s: every request of the chain, and every request that must be denied, answers as it must", (name) => {
