@@ -1,18 +1,16 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: "node",
-  // Jest's default is one worker per core but one: a single worker on a 2-core machine. Each test
-  // file loads cdktf and the provider classes again, so two workers nearly halve the suite.
+  // jest gives each test file a module registry of its own, so each file that synthesizes would
+  // load cdktf and the provider classes again (about 0.4 s): they are loaded once per worker
+  // instead, with CDKTF's per-token stack traces stubbed (test-support/jest/).
+  testEnvironment: "<rootDir>/test-support/jest/environment.js",
+  resolver: "<rootDir>/test-support/jest/resolver.js",
+  // Jest's default is one worker per core but one: a single worker on a 2-core machine.
   maxWorkers: "100%",
   // Only *.test.ts: helpers live in test-support/, outside __tests__.
   testMatch: ["<rootDir>/__tests__/**/*.test.ts"],
   // Process-level and real-Terraform checks (jest.e2e.config.js, tens of seconds) and the in-process
   // integration tests (jest.integration.config.js, seconds each) run separately.
   testPathIgnorePatterns: ["/node_modules/", "<rootDir>/__tests__/e2e/", "<rootDir>/__tests__/integration/"],
-  // CDKTF records a stack trace for every token, which jest source-maps: a third of the 50-pipeline
-  // test. Tests never print them (test-support/no-stack-trace.js). cdktf requires the module by
-  // three relative paths (tokens/private/intrinsic.js, tokens/lazy.js, and lib/*.js); constructs'
-  // own private/stack-trace is matched too, and only ever used for metadata we do not ask for.
-  moduleNameMapper: { "^\\./(tokens/)?(private/)?stack-trace$": "<rootDir>/test-support/no-stack-trace.js" },
   transform: { "^.+\\.ts$": ["@swc/jest", require("./scripts/swc-options")] },
 };
