@@ -3,19 +3,18 @@
 //
 // jest gives each test file a module registry of its own, so each file that synthesizes would
 // load and compile cdktf and the provider classes again: about 0.4 s of a 0.6 s file. Here they
-// are loaded by Node's own require, outside any registry, and resolver.js hands every test file
-// these exports (shared-*.js). What a test file loads of this project is still loaded afresh for
-// it; the framework keeps no state between syntheses that a test could see (each builds its own
-// App).
+// are loaded by Node's own require, outside any registry (shared.js lists them), and resolver.js
+// hands every test file these exports. What a test file loads of this project is still loaded
+// afresh for it; the framework keeps no state between syntheses that a test could see (each
+// builds its own App).
 "use strict";
 const Module = require("module");
 const path = require("path");
 const { TestEnvironment } = require("jest-environment-node");
 
-const ROOT = path.join(__dirname, "..", "..");
-/** Where the shims find the shared exports on a test file's global object. */
-const KEY = Symbol.for("cross-account-ecr-pipeline.framework");
-let framework;
+const { KEY, SHARED } = require("./shared");
+
+let shared;
 
 /**
  * CDKTF records a full stack trace for every token, only to print it if the token cannot be
@@ -35,22 +34,21 @@ function stubStackTraces() {
   }
 }
 
-function loadFramework() {
-  if (!framework) {
+function loadShared() {
+  if (!shared) {
     stubStackTraces();
     // Node's require of the TypeScript sources: the transpile-only loader the commands use.
     require("../../scripts/register.js");
-    framework = { cdktf: require(path.join(ROOT, "lib", "cdktf.ts")), aws: require(path.join(ROOT, "lib", "aws.ts")) };
+    shared = Object.fromEntries(Object.entries(SHARED).map(([name, file]) => [name, require(file)]));
   }
-  return framework;
+  return shared;
 }
 
-class SharedFrameworkEnvironment extends TestEnvironment {
+class SharedModulesEnvironment extends TestEnvironment {
   constructor(config, context) {
     super(config, context);
-    this.global[KEY] = loadFramework();
+    this.global[KEY] = loadShared();
   }
 }
 
-module.exports = SharedFrameworkEnvironment;
-module.exports.KEY = KEY;
+module.exports = SharedModulesEnvironment;

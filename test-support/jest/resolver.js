@@ -1,15 +1,12 @@
-// Resolves lib/cdktf.ts and lib/aws.ts, wherever a test file or the code it tests imports them
-// from, to the shims that hand out the framework environment.js loaded once per worker.
+// Resolves each module of shared.js, wherever a test file or the code it tests imports it from,
+// to its shim in shared/, which hands out the exports environment.js loaded once per worker.
 "use strict";
 const path = require("path");
+const { SHARED } = require("./shared");
 
-const LIB = path.join(__dirname, "..", "..", "lib");
-const SHARED = new Map([
-  [path.join(LIB, "cdktf.ts"), path.join(__dirname, "shared-cdktf.js")],
-  [path.join(LIB, "aws.ts"), path.join(__dirname, "shared-aws.js")],
-]);
+const SHIMS = new Map(Object.entries(SHARED).map(([name, file]) => [file, path.join(__dirname, "shared", `${name}.js`)]));
 
 module.exports = (request, options) => {
   const resolved = options.defaultResolver(request, options);
-  return SHARED.get(resolved) ?? resolved;
+  return SHIMS.get(resolved) ?? resolved;
 };

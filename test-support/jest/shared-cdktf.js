@@ -1,2 +1,0 @@
-// lib/cdktf.ts's exports, loaded once per jest worker (environment.js).
-module.exports = globalThis[Symbol.for("cross-account-ecr-pipeline.framework")].cdktf;

@@ -1,0 +1,2 @@
+// lib/aws.ts's exports, loaded once per jest worker (../environment.js).
+module.exports = globalThis[require("../shared").KEY].aws;
