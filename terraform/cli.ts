@@ -225,7 +225,8 @@ export function eventLines(onEvent: (event: JsonEvent) => void): (chunk: Buffer)
     if (start < chunk.length) {
       // Only kept while the line might still be short enough to parse.
       partialLength += chunk.length - start;
-      partial = partialLength <= MAX_EVENT_LINE ? [...partial, chunk.subarray(start)] : [];
+      if (partialLength <= MAX_EVENT_LINE) partial.push(chunk.subarray(start));
+      else partial = [];
     }
   };
 }
