@@ -24,7 +24,6 @@ import {
   type PlanJson,
   type StackResult,
 } from "../terraform/plan-summary";
-import { readPlans, reviewPlans, summarizeDir } from "../terraform/plan-review";
 import { shareProvider } from "../terraform/provider-server";
 import { offlineStackDir, stackContext } from "../terraform/workspace";
 import {
@@ -297,6 +296,7 @@ async function main({ signal }: CommandContext): Promise<number> {
       const configPath = configPathFromEnv();
       const config = loadConfig(configPath);
       const results = await planAll({ config, stacks: stackNames(config), offline, scratch: scratch.dir, staging, signal });
+      const { readPlans, reviewPlans } = await loadReview();
       const review = await reviewPlans(config, readPlans(staging, results));
       const summary = renderSummary(results, { offline, configPath: shown(configPath) }, review);
       fs.writeFileSync(path.join(staging, "summary.md"), summary);
@@ -316,11 +316,20 @@ async function main({ signal }: CommandContext): Promise<number> {
   }
 }
 
+/**
+ * The plan review and the policy simulator under it, loaded once there is something to review:
+ * --help and mistakes answer without them.
+ */
+function loadReview(): Promise<typeof import("../terraform/plan-review")> {
+  return import("../terraform/plan-review");
+}
+
 /** `--summarize <dir>`: summary.md again from the plan files in `dir`, with no Terraform. */
 async function summarize(configPath: string, dir: string): Promise<number> {
   if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`--summarize: ${dir} is not a directory`);
   const config = loadConfig(configPath);
   const rebuiltFrom = path.relative(process.env.INIT_CWD || process.cwd(), dir) || ".";
+  const { summarizeDir } = await loadReview();
   const { summary, code } = await summarizeDir(config, dir, { offline: false, configPath: shown(configPath), rebuiltFrom });
   fs.writeFileSync(path.join(dir, "summary.md"), summary);
   log(`Wrote ${path.join(dir, "summary.md")}. Exit code ${code}: ${EXIT_CODES.find((e) => e.code === code)!.meaning}.`);
