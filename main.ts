@@ -8,10 +8,11 @@
 import * as path from "path";
 import { configPathFromEnv, sourceMappedStack } from "./commands/cli";
 import { ConfigError, loadConfig } from "./config/load";
-import { buildApp } from "./stacks/app";
 
-function main(): void {
+async function main(): Promise<void> {
   const config = loadConfig(configPathFromEnv(process.env));
+  // Loaded once the config is known good: a mistake in it is reported without loading the framework.
+  const { buildApp } = await import("./stacks/app");
   const { app } = buildApp(config, {
     outdir: path.resolve(process.env.CDKTF_OUTDIR || "cdktf.out"),
     projectRoot: __dirname,
@@ -19,11 +20,9 @@ function main(): void {
   app.synth();
 }
 
-try {
-  main();
-} catch (e) {
+main().catch((e) => {
   // Validation happens before anything is synthesized: nothing has been written. Anything else is
   // a bug, shown with its stack in the TypeScript sources.
   console.error(e instanceof ConfigError ? e.message : e instanceof Error ? sourceMappedStack(e) : e);
   process.exitCode = 1;
-}
+});
