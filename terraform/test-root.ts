@@ -23,8 +23,8 @@ export interface StackModule {
   readonly overrides: string;
 }
 
-/** The test file, and the name of its run block. */
-export const TEST_FILE = "apply.tftest.hcl";
+const TEST_FILE = "apply.tftest.hcl";
+/** The name of the test file's one run block. */
 export const RUN = "apply";
 
 /** Where the stack called `name` lives in the root's state: prefix of its resources' addresses. */
