@@ -1,8 +1,10 @@
 /**
  * The fake accounts doctor's tests run against come from rendered-example.json, the example stacks
- * as Terraform rendered them. Rendering takes Terraform and seconds, so here the fixture is held
- * against the synthesized stacks instead: every policy it holds has the statements (Sids and
- * actions) that the policy document the stack attaches has now. When this fails, regenerate it:
+ * as Terraform rendered them. Rendering takes Terraform and seconds, so here, in the unit suite, the
+ * fixture is held against the synthesized stacks: every policy it holds has the statements (Sids
+ * and actions) that the policy document the stack attaches has now. (The Terraform check,
+ * __tests__/e2e/terraform.test.ts, compares it statement by statement with a fresh render, as
+ * doctor's drift does.) When this fails, regenerate it:
  *   node -r ./scripts/register.js test-support/doctor/write-fixture.ts
  */
 import { config } from "../../test-support/config";

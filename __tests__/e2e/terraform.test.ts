@@ -4,8 +4,9 @@
  * stack as a module of one root (terraform/test-root.ts): each stack rendered as `npm run
  * verify:access` renders it (terraform/render.ts: every managed resource overridden, the
  * provider's own `aws_iam_policy_document` rendering every policy). Then, on what was rendered: the
- * cross-account wiring (test-support/wiring.ts), and the access proof for both examples, every
- * request of the chain and every request that must be denied, and README's table for the example.
+ * cross-account wiring (test-support/wiring.ts); doctor's fixture of the deployed example, which
+ * must show no drift from today's render; and the access proof for both examples, every request of
+ * the chain and every request that must be denied, and README's table for the example.
  * `terraform test` validates the configuration before it applies (an unsupported argument fails it
  * with the same error as `terraform validate`); plan.test.ts plans the example's stacks.
  */
@@ -16,6 +17,8 @@ import { pipelineAccounts } from "../../config/accounts";
 import { loadConfig } from "../../config/load";
 import type { Config } from "../../config/schema";
 import { verifyAccess } from "../../access/verify";
+import { buildWorld } from "../../access/world";
+import { drift, driftSubjects } from "../../doctor/drift";
 import { markdownTable, type Outcome } from "../../access/simulate";
 import { ACCESS_TABLE, readBlock, readReadme } from "../../scripts/readme";
 import { terraformEnv, type TerraformResult } from "../../terraform/cli";
@@ -23,6 +26,7 @@ import { renderedStacks, renderModules, type RenderedStack } from "../../terrafo
 import { RUN, runTestRoot, writeTestRoot, type StackModule } from "../../terraform/test-root";
 import { sourceOutputs } from "../../stacks/outputs";
 import { ROOT } from "../../test-support/config";
+import { renderedExample } from "../../test-support/doctor/fake-aws";
 import { pipelineWiringProblems, sourceWiringProblems } from "../../test-support/wiring";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "tf-check-"));
@@ -125,6 +129,16 @@ describe("every stack of both examples, rendered by the real AWS provider", () =
       "pipeline-account: the key's policy is not the key policy document",
       expect.stringMatching(/^pipeline-account: web: the ECR source action does not run as its source-access role arn:aws:iam::\d{12}:role\//),
     ]);
+  });
+});
+
+describe("doctor's fixture of the deployed example (test-support/doctor/rendered-example.json)", () => {
+  it("is what the example renders today: doctor would report no drift", () => {
+    const [example] = examples;
+    const fresh = buildWorld(example.config, rendered.get(example.name)!);
+    const fixture = buildWorld(example.config, renderedExample());
+    // Regenerate it with test-support/doctor/write-fixture.ts when a stack's policies change.
+    expect(drift(driftSubjects(fresh, fixture, (arn) => ({ policy: arn, unreadable: false })))).toEqual([]);
   });
 });
 
