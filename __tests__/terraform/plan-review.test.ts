@@ -14,6 +14,7 @@ import { changedResources } from "../../terraform/plan-changes";
 import { readPlanDir, summarizeDir } from "../../terraform/plan-review";
 import { EXIT, exitCode, summarizePlan, type PlanJson } from "../../terraform/plan-summary";
 import { buildWorld } from "../../access/world";
+import { readReadme } from "../../scripts/readme";
 
 const FIXTURES = path.join(__dirname, "plan-fixtures");
 const CONTEXT = { offline: false, configPath: "config.json" };
@@ -67,6 +68,16 @@ describe("a trust condition removed: a stranger in B may assume a source-access 
     expect(r.lines).toContain("### source-account: 1 resource (1 update)");
     // pipeline-account changes nothing: no table for it.
     expect(r.summary).not.toContain("### pipeline-account:");
+  });
+
+  it("is README's sample summary, as --summarize prints it", async () => {
+    const s = scenario("trust-condition-removed");
+    const context = { offline: false, configPath: "config/example.json", rebuiltFrom: "plans-pr12" };
+    const { summary } = await summarizeDir(s.config, s.dir, context);
+    const readme = readReadme();
+    const start = readme.indexOf("```markdown\n", readme.indexOf("## Reviewing plans"));
+    const sample = readme.slice(start + "```markdown\n".length, readme.indexOf("\n```\n", start) + 1);
+    expect(sample).toBe(summary);
   });
 });
 
