@@ -68,7 +68,7 @@ function testEvents(output: string): { runs: Record<string, string>; errors: str
   const outcomes: Record<string, string> = {};
   const errors: string[] = [];
   for (const line of output.split("\n")) {
-    // Not the states: each carries the provider's whole schema (render.ts reads them).
+    // Not the state: it carries the provider's whole schema (render.ts reads it).
     if (!line.startsWith("{") || line.includes('"type":"test_state"')) continue;
     const event = JSON.parse(line);
     if (event.type === "test_run" && event.test_run.progress === "complete") outcomes[event.test_run.run] = event.test_run.status;
