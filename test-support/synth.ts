@@ -53,13 +53,22 @@ export class Synth {
     return `${type}.${this.only(this.resources(type), type, pathSuffix)[0]}`;
   }
 
+  /**
+   * The policy document that `attribute` of the resource references: its name, and which of its
+   * renderings (`json` or `minified_json`) the resource takes.
+   */
+  documentReference(type: string, pathSuffix: string, attribute = "policy"): { name: string; rendering: "json" | "minified_json" } {
+    const reference = this.resource(type, pathSuffix)[attribute];
+    const match = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.((?:minified_)?json)\}$/.exec(String(reference));
+    if (!match) throw new Error(`${type} ${pathSuffix}.${attribute} is not a policy document reference: ${reference}`);
+    return { name: match[1], rendering: match[2] as "json" | "minified_json" };
+  }
+
   /** The statements of the policy document that `attribute` of the resource references. */
   policyOf(type: string, pathSuffix: string, attribute = "policy"): PolicyStatement[] {
-    const reference = this.resource(type, pathSuffix)[attribute];
-    const match = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.(?:minified_)?json\}$/.exec(String(reference));
-    if (!match) throw new Error(`${type} ${pathSuffix}.${attribute} is not a policy document reference: ${reference}`);
-    const doc = this.json.data?.aws_iam_policy_document?.[match[1]];
-    if (!doc) throw new Error(`no aws_iam_policy_document.${match[1]}`);
+    const { name } = this.documentReference(type, pathSuffix, attribute);
+    const doc = this.json.data?.aws_iam_policy_document?.[name];
+    if (!doc) throw new Error(`no aws_iam_policy_document.${name}`);
     return doc.statement as PolicyStatement[];
   }
 

@@ -38,13 +38,12 @@ class Rendered {
 
   /** The rendered policy document that `attribute` of the resource references: its JSON, and its statement `sid`. */
   document(type: string, path: string, sid: string, attribute = "policy"): { json: unknown; statement?: RenderedStatement } {
-    const reference = String(this.synth.resource(type, path)[attribute]);
-    const match = /^\$\{(data\.aws_iam_policy_document\.[^.]+)\.((?:minified_)?json)\}$/.exec(reference);
-    if (!match) throw new Error(`${type} …${path}.${attribute} is not a policy document reference: ${reference}`);
-    const doc = this.byAddress.get(match[1]);
-    if (!doc) throw new Error(`${this.rendered.stack}: ${match[1]} was not rendered`);
+    const { name, rendering } = this.synth.documentReference(type, path, attribute);
+    const address = `data.aws_iam_policy_document.${name}`;
+    const doc = this.byAddress.get(address);
+    if (!doc) throw new Error(`${this.rendered.stack}: ${address} was not rendered`);
     const statements = (doc.statement ?? []) as RenderedStatement[];
-    return { json: doc[match[2]], statement: statements.find((s) => s.sid === sid) };
+    return { json: doc[rendering], statement: statements.find((s) => s.sid === sid) };
   }
 }
 
