@@ -89,8 +89,15 @@ export function changeKind(actions: readonly string[]): ChangeKind | undefined {
   }
 }
 
-/** The resource types whose destroy or replacement loses data or breaks trust, and what that means. */
-export const DANGEROUS_TYPES: Readonly<Record<string, { readonly what: string; readonly meaning: string }>> = {
+export interface DangerousType {
+  readonly what: string;
+  readonly meaning: string;
+  /** Which of destroy and replace is dangerous; default both. */
+  readonly kinds?: readonly ("destroy" | "replace")[];
+}
+
+/** The resource types whose destroy or replacement loses data, identity or access, and what that means. */
+export const DANGEROUS_TYPES: Readonly<Record<string, DangerousType>> = {
   aws_kms_key: {
     what: "the artifact key (CMK)",
     meaning:
@@ -116,6 +123,21 @@ export const DANGEROUS_TYPES: Readonly<Record<string, { readonly what: string; r
       "A replaced role is a new principal with a new unique id. Our own trust, key and bucket policies match roles by ARN " +
       "(`aws:PrincipalArn`) and keep working once it exists again, but a policy elsewhere that names the role as a principal " +
       "silently stops matching it, and the pipeline fails while the role is gone.",
+  },
+  // The provider's delete calls ECR's DeleteRepositoryPolicy, which "deletes the repository
+  // policy associated with the specified repository" (Amazon ECR API Reference): the whole
+  // document, one per repository. A replacement deletes it and writes it again at once, the
+  // owner's statements included (they are merged into the one document): only a destroy loses them.
+  aws_ecr_repository_policy: {
+    what: "a repository policy",
+    kinds: ["destroy"],
+    meaning:
+      "A repository has one policy, and destroying it deletes all of it (ECR's DeleteRepositoryPolicy), the owner's " +
+      "statements of an adopted repository (`ownerStatements`) with ours. That is what retiring the last pipeline of an " +
+      "adopted repository (`create: false`), or moving it to another repository, does: the repository stays, and what only " +
+      "its owner's statements allowed (pulls from other accounts, say) is denied from then on. Agree with the owner " +
+      "before applying: they put their statements back right after, or `terraform state rm` the policy first to leave " +
+      "it in place (then remove this app's `PipelineAccountPull` statement by hand).",
   },
 };
 
@@ -149,7 +171,9 @@ export interface FailedStack {
 export type StackResult = PlannedStack | FailedStack;
 
 function isDangerous(change: ResourceChange, kind: ChangeKind | undefined): kind is "destroy" | "replace" {
-  return (change.mode ?? "managed") === "managed" && (kind === "destroy" || kind === "replace") && change.type in DANGEROUS_TYPES;
+  if ((change.mode ?? "managed") !== "managed" || (kind !== "destroy" && kind !== "replace")) return false;
+  const type = DANGEROUS_TYPES[change.type];
+  return type !== undefined && (type.kinds ?? ["destroy", "replace"]).includes(kind);
 }
 
 export function summarizePlan(stack: string, plan: PlanJson): PlannedStack {
@@ -183,7 +207,7 @@ export const EXIT_CODES: readonly { readonly code: number; readonly meaning: str
     code: EXIT.dangerous,
     meaning:
       "dangerous changes: a destroy or replacement of the key, the bucket, a repository or a role, " +
-      "or an access change that allows what must stay denied or denies a hop a pipeline needs",
+      "the destroy of a repository policy, or an access change that allows what must stay denied or denies a hop a pipeline needs",
   },
 ];
 
@@ -301,10 +325,10 @@ export function renderSummary(results: readonly StackResult[], context: SummaryC
   if (dangerous.length > 0) {
     lines.push(
       "",
-      `## ⚠️ DANGER: ${dangerous.length} ${dangerous.length === 1 ? "destroy or replacement" : "destroys or replacements"} of a key, bucket, repository or role`,
+      `## ⚠️ DANGER: ${dangerous.length} ${dangerous.length === 1 ? "destroy or replacement" : "destroys or replacements"} of a key, bucket, repository, repository policy or role`,
       "",
       "> [!CAUTION]",
-      "> Applying these plans destroys or re-creates resources that hold data or identity. Read what each " +
+      "> Applying these plans destroys or re-creates resources that hold data, identity or access. Read what each " +
         "means below, and find what forces it (the plan's `# forces replacement` lines) before anyone applies.",
       "",
       "| stack | action | resource | why |",

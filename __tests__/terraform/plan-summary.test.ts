@@ -70,12 +70,13 @@ describe("summarizePlan", () => {
     expect(summary.dangerous).toEqual([]);
   });
 
-  it("flags a destroy or replace of the key, the bucket, a repository or a role", () => {
+  it("flags a destroy or replace of the key, the bucket, a repository or a role, and a repository policy's destroy", () => {
     const changes = [
       rc("aws_kms_key", ["delete", "create"], { action_reason: "replace_because_cannot_update", replace_paths: [["customer_master_key_spec"]] }),
       rc("aws_s3_bucket", ["delete"], { action_reason: "delete_because_no_resource_config" }),
       rc("aws_ecr_repository", ["create", "delete"], { replace_paths: [["name"]] }),
       rc("aws_iam_role", ["delete"]),
+      rc("aws_ecr_repository_policy", ["delete"], { action_reason: "delete_because_no_resource_config" }),
     ];
     const summary = summarizePlan("s", plan(...changes));
     expect(summary.dangerous).toEqual([
@@ -83,10 +84,11 @@ describe("summarizePlan", () => {
       { address: changes[1].address, type: "aws_s3_bucket", kind: "destroy", reason: "delete_because_no_resource_config", replacePaths: [] },
       { address: changes[2].address, type: "aws_ecr_repository", kind: "replace", replacePaths: ["name"] },
       { address: changes[3].address, type: "aws_iam_role", kind: "destroy", replacePaths: [] },
+      { address: changes[4].address, type: "aws_ecr_repository_policy", kind: "destroy", reason: "delete_because_no_resource_config", replacePaths: [] },
     ]);
   });
 
-  it("does not flag creating or updating them, nor destroying anything else", () => {
+  it("does not flag creating or updating them, replacing a repository policy, nor destroying anything else", () => {
     const summary = summarizePlan(
       "s",
       plan(
@@ -156,7 +158,7 @@ describe("renderSummary", () => {
     const role = rc("aws_iam_role", ["delete"], { action_reason: "delete_because_no_resource_config" });
     const md = renderSummary([summarizePlan(PIPELINE_STACK, plan(key, role, rc("aws_iam_role_policy", ["delete"])))], context);
     expect(md).toContain("| pipeline-account | 0 | 0 | 2 | 1 | **DANGEROUS** |");
-    expect(md).toContain("## ⚠️ DANGER: 2 destroys or replacements of a key, bucket, repository or role");
+    expect(md).toContain("## ⚠️ DANGER: 2 destroys or replacements of a key, bucket, repository, repository policy or role");
     expect(md).toContain(
       `| pipeline-account | **replace** | \`${key.address}\`, the artifact key (CMK) | an argument that cannot change in place changed; forced by \`key_usage\` |`,
     );
@@ -165,6 +167,19 @@ describe("renderSummary", () => {
     expect(md).toMatch(/\* \*\*a role\*\* \(`aws_iam_role`\): A replaced role is a new principal/);
     expect(md).not.toContain("aws_s3_bucket`)");
     expect(md).toContain("Exit code 3: dangerous changes");
+  });
+
+  it("warns about a repository policy's destroy with what it does to an adopted repository's owner, but not about its replacement", () => {
+    const policy = rc("aws_ecr_repository_policy", ["delete"], { action_reason: "delete_because_no_resource_config" });
+    const md = renderSummary([summarizePlan(SOURCE_STACK, plan(policy, rc("aws_ecr_repository_policy", ["create", "delete"])))], context);
+    expect(md).toContain("## ⚠️ DANGER: 1 destroy or replacement of a key, bucket, repository, repository policy or role");
+    expect(md).toContain(`| source-account | **destroy** | \`${policy.address}\`, a repository policy | it is no longer in the configuration |`);
+    expect(md).toContain(
+      "* **a repository policy** (`aws_ecr_repository_policy`): A repository has one policy, and destroying it deletes all of it " +
+        "(ECR's DeleteRepositoryPolicy), the owner's statements of an adopted repository (`ownerStatements`) with ours.",
+    );
+    expect(md).toContain("| source-account | 0 | 0 | 1 | 1 | **DANGEROUS** |");
+    expect(exitCode([summarizePlan(SOURCE_STACK, plan(policy))])).toBe(EXIT.dangerous);
   });
 
   it("shows a failed stack with its explanation and Terraform's errors", () => {
