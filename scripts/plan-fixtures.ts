@@ -61,6 +61,22 @@ function policyDocument(json: Json, suffix: string): Json {
   return block(json, "data", "aws_iam_policy_document", suffix);
 }
 
+/**
+ * Gives the resource of `type` whose construct path ends with `suffix` the name `to`, references
+ * included, with a `moved` block from its old address: what a rename of a construct id that
+ * ships with its `moved` block looks like. Returns the block, for further edits.
+ */
+function move(json: Json, type: string, suffix: string, to: string): Json {
+  const from = Object.entries(json.resource[type] as Json).find(([, b]) => String(b["//"]?.metadata?.path ?? "").endsWith(suffix))?.[0];
+  if (!from) throw new Error(`no ${type} ending ${suffix}`);
+  const renamed = JSON.parse(JSON.stringify(json).replaceAll(`${type}.${from}`, `${type}.${to}`)) as Json;
+  renamed.resource[type][to] = renamed.resource[type][from];
+  delete renamed.resource[type][from];
+  for (const key of Object.keys(json)) delete json[key];
+  Object.assign(json, renamed, { moved: [...(renamed.moved ?? []), { from: `${type}.${from}`, to: `${type}.${to}` }] });
+  return json.resource[type][to];
+}
+
 const example = readConfig("example.json");
 const twoAccounts = readConfig("examples/two-accounts.json");
 
@@ -121,6 +137,21 @@ const SCENARIOS: readonly Scenario[] = [
       pipelines: twoAccounts.pipelines.filter((p) => p.account === "staging"),
     },
     after: twoAccounts,
+  },
+  {
+    // Addresses renamed with `moved` blocks: two resources only move (a role's policy, an adopted
+    // repository's policy), a role moves and gets a tag.
+    name: "moved",
+    before: example,
+    after: example,
+    edit: (stack, json) => {
+      if (stack === SOURCE_STACK) {
+        move(json, "aws_iam_role_policy", "/web/source-access/permissions", "pipeline_web_source-access_permissions");
+        move(json, "aws_ecr_repository_policy", "/api/repository/policy", "repository_platform-api_policy");
+      } else {
+        move(json, "aws_iam_role", "/web/service-role/role", "pipeline_web_service-role").tags = { owner: "team-web" };
+      }
+    },
   },
 ];
 

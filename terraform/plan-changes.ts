@@ -1,24 +1,28 @@
 /**
  * summary.md's "Changed resources": per stack, every managed resource the plan changes, with its
  * action and what drives it (the attributes that force a replacement, the attributes an update
- * changes, why a delete happens). Pure functions of `terraform show -json`.
+ * changes, why a delete happens, the address a moved resource had). Pure functions of
+ * `terraform show -json`.
  */
 import { code, collapsible, table } from "./markdown";
-import { changeKind, REASONS, type PlanJson, type ResourceChange } from "./plan-summary";
+import { changeKind, isMove, REASONS, type PlanJson, type ResourceChange } from "./plan-summary";
 
-export type Action = "create" | "update" | "delete" | "replace";
+/** "move": only the address changes (`moved` block), the object stays as it is. */
+export type Action = "create" | "update" | "delete" | "replace" | "move";
 
 export interface ChangedResource {
   readonly address: string;
   readonly type: string;
-  /** create / update / delete / replace, or Terraform's own actions for anything else (`forget`). */
+  /** create / update / delete / replace / move, or Terraform's own actions for anything else (`forget`). */
   readonly action: Action | string;
+  /** The address the object had (a `moved` block): the same object, never a destroy and a create. */
+  readonly movedFrom?: string;
   /** What drives it, in words (Markdown); "" when the action says it all (a create). */
   readonly detail: string;
 }
 
 const ACTION: Readonly<Record<string, Action>> = { add: "create", change: "update", destroy: "delete", replace: "replace" };
-const ORDER: readonly string[] = ["replace", "delete", "update", "create"];
+const ORDER: readonly string[] = ["replace", "delete", "update", "move", "create"];
 
 /** A table folds under `<details>` above this many rows. */
 export const COLLAPSE_ABOVE = 10;
@@ -26,6 +30,8 @@ export const COLLAPSE_ABOVE = 10;
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
+
+const isManaged = (change: ResourceChange) => (change.mode ?? "managed") === "managed";
 
 /** The top-level attributes whose value differs, or is known only after apply (all or in part). */
 export function changedAttributeNames(change: ResourceChange["change"]): string[] {
@@ -55,19 +61,29 @@ function detail(change: ResourceChange, action: string): string {
 export function changedResources(plan: PlanJson): ChangedResource[] {
   const rows: ChangedResource[] = [];
   for (const change of plan.resource_changes ?? []) {
-    if ((change.mode ?? "managed") !== "managed") continue;
+    if (!isManaged(change)) continue;
     const kind = changeKind(change.change.actions);
-    if (kind === undefined) continue;
-    const action = ACTION[kind] === "update" && change.change.actions.join(",") !== "update" ? change.change.actions.join(", ") : ACTION[kind];
-    rows.push({ address: change.address, type: change.type, action, detail: detail(change, action) });
+    const movedFrom = isMove(change) ? change.previous_address : undefined;
+    if (kind === undefined && movedFrom === undefined) continue;
+    const actions = change.change.actions.join(",");
+    const action = kind === undefined ? "move" : ACTION[kind] === "update" && actions !== "update" ? change.change.actions.join(", ") : ACTION[kind];
+    const text = [movedFrom ? `from ${code(movedFrom)}` : "", detail(change, action)].filter(Boolean).join("; ");
+    rows.push({ address: change.address, type: change.type, action, ...(movedFrom && { movedFrom }), detail: text });
   }
   const rank = (a: string) => (ORDER.includes(a) ? ORDER.indexOf(a) : ORDER.length);
   return rows.sort((a, b) => rank(a.action) - rank(b.action) || a.address.localeCompare(b.address));
 }
 
+/** The action as the table shows it: destroys in bold, a move that also changes the object as both. */
+function label(row: ChangedResource, bold: boolean): string {
+  if (row.action === "move") return "moved";
+  const action = bold && (row.action === "replace" || row.action === "delete") ? `**${row.action}**` : row.action;
+  return row.movedFrom ? `moved + ${action}` : action;
+}
+
 function tally(rows: readonly ChangedResource[]): string {
   const counts = new Map<string, number>();
-  for (const r of rows) counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
+  for (const r of rows) counts.set(label(r, false), (counts.get(label(r, false)) ?? 0) + 1);
   return [...counts].map(([action, n]) => `${n} ${action}`).join(", ");
 }
 
@@ -82,7 +98,7 @@ export function renderChangedResources(stacks: readonly { readonly stack: string
     const heading = `${stack}: ${rows.length} ${rows.length === 1 ? "resource" : "resources"} (${tally(rows)})`;
     const body = table(
       ["action", "resource", "what drives it"],
-      rows.map((r) => [ORDER.includes(r.action) && r.action !== "create" && r.action !== "update" ? `**${r.action}**` : r.action, code(r.address), r.detail]),
+      rows.map((r) => [label(r, true), code(r.address), r.detail]),
     );
     lines.push("", `### ${heading}`, "", ...collapsible(`${rows.length} rows`, body, COLLAPSE_ABOVE + 2));
   }

@@ -43,6 +43,13 @@ export interface ConfigurationResource {
 
 export interface ResourceChange {
   readonly address: string;
+  /**
+   * The address the object had after the previous run, present only when it changed: a `moved`
+   * block (Terraform's "JSON Output Format" page). The object is the same, and the prior state
+   * already holds it at `address` (the `moved` block page: Terraform renames the objects in the
+   * state, then plans).
+   */
+  readonly previous_address?: string;
   readonly mode?: string;
   readonly type: string;
   readonly change: {
@@ -154,6 +161,8 @@ export interface PlannedStack {
   readonly stack: string;
   readonly status: "planned";
   readonly counts: Counts;
+  /** Resources at a new address (`moved` blocks), updated or not: applying rewrites the state. */
+  readonly moved: number;
   /** Outputs created, changed or removed: a change to apply even when no resource changes. */
   readonly outputChanges: number;
   readonly dangerous: readonly DangerousChange[];
@@ -176,10 +185,17 @@ function isDangerous(change: ResourceChange, kind: ChangeKind | undefined): kind
   return type !== undefined && (type.kinds ?? ["destroy", "replace"]).includes(kind);
 }
 
+/** The change is of an object that had another address (a `moved` block). */
+export function isMove(change: ResourceChange): boolean {
+  return change.previous_address !== undefined && change.previous_address !== change.address;
+}
+
 export function summarizePlan(stack: string, plan: PlanJson): PlannedStack {
   const counts: Counts = { add: 0, change: 0, destroy: 0, replace: 0 };
+  let moved = 0;
   const dangerous: DangerousChange[] = [];
   for (const change of plan.resource_changes ?? []) {
+    if (isMove(change)) moved += 1;
     const kind = changeKind(change.change.actions);
     if (kind === undefined) continue;
     counts[kind] += 1;
@@ -194,7 +210,7 @@ export function summarizePlan(stack: string, plan: PlanJson): PlannedStack {
     }
   }
   const outputChanges = Object.values(plan.output_changes ?? {}).filter((o) => changeKind(o.actions) !== undefined).length;
-  return { stack, status: "planned", counts, outputChanges, dangerous };
+  return { stack, status: "planned", counts, moved, outputChanges, dangerous };
 }
 
 export const EXIT = { noChanges: 0, error: 1, changes: 2, dangerous: 3 } as const;
@@ -230,8 +246,16 @@ export function exitCode(results: readonly StackResult[], review?: Pick<Review, 
   return EXIT.noChanges;
 }
 
+/** A move alone is a change: applying it rewrites the state, though nothing in AWS changes. */
 export function hasChanges(result: PlannedStack): boolean {
-  return CHANGE_KINDS.some((k) => result.counts[k] > 0) || result.outputChanges > 0;
+  return CHANGE_KINDS.some((k) => result.counts[k] > 0) || result.moved > 0 || result.outputChanges > 0;
+}
+
+/** A stack's counts in words, as the console prints them: "1 to add, 0 to change, 0 to destroy, 0 to replace, 3 moved". */
+export function describeCounts(result: PlannedStack): string {
+  const { add, change, destroy, replace } = result.counts;
+  const moved = result.moved > 0 ? `, ${result.moved} moved` : "";
+  return `${add} to add, ${change} to change, ${destroy} to destroy, ${replace} to replace${moved}`;
 }
 
 /**
@@ -275,8 +299,10 @@ function why(change: DangerousChange): string {
 
 function resultLabel(result: StackResult): string {
   if (result.status !== "planned") return result.status === "skipped" ? "skipped" : "**plan failed**";
-  if (result.dangerous.length > 0) return "**DANGEROUS**";
-  if (hasChanges(result)) return CHANGE_KINDS.some((k) => result.counts[k] > 0) ? "changes" : "changes (outputs only)";
+  const moved = result.moved > 0 ? ` (${result.moved} moved)` : "";
+  if (result.dangerous.length > 0) return `**DANGEROUS**${moved}`;
+  if (CHANGE_KINDS.some((k) => result.counts[k] > 0) || result.moved > 0) return `changes${moved}`;
+  if (hasChanges(result)) return "changes (outputs only)";
   return "no changes";
 }
 
@@ -320,6 +346,11 @@ export function renderSummary(results: readonly StackResult[], context: SummaryC
     lines.push(`| ${r.stack} | ${counts.join(" | ")} | ${resultLabel(r)} |`);
   }
   lines.push("", "A replacement (destroy and re-create) counts once, under replace.");
+  if (results.some((r) => r.status === "planned" && r.moved > 0)) {
+    lines[lines.length - 1] +=
+      " A moved resource (a `moved` block) is the same object at a new address: applying rewrites the state, " +
+      "and changes nothing in AWS unless it is counted under change or replace too.";
+  }
 
   const dangerous = results.flatMap((r) => (r.status === "planned" ? r.dangerous.map((d) => ({ stack: r.stack, ...d })) : []));
   if (dangerous.length > 0) {

@@ -2,9 +2,10 @@
  * `terraform show -json` of a plan, cut down to what the plan review reads (the PlanJson
  * interface): the plan fixtures under __tests__/terraform/plan-fixtures are real plans passed through this.
  * Kept: every managed resource change (for an update, the before/after values of the attributes
- * it changes, which the summary lists), the prior and planned values of the resources the access
- * model reads (access/world.ts), the configuration's references, outputs. Dropped: data sources,
- * sensitive-value maps, values nothing reads. Nothing kept is altered.
+ * it changes, which the summary lists; for a move, its previous address), the prior and planned
+ * values of the resources the access model reads (access/world.ts), the configuration's
+ * references, outputs. Dropped: data sources, sensitive-value maps, values nothing reads. Nothing
+ * kept is altered.
  */
 import { POLICY_ATTRIBUTES } from "../access/world";
 import { changedAttributeNames } from "./plan-changes";
@@ -28,6 +29,7 @@ function change(c: ResourceChange): ResourceChange {
   const creates = actions.includes("create") || update;
   return {
     address: c.address,
+    ...(c.previous_address && { previous_address: c.previous_address }),
     mode: c.mode,
     type: c.type,
     ...(c.action_reason && { action_reason: c.action_reason }),

@@ -11,8 +11,9 @@ import { parseConfig } from "../../config/load";
 import type { Config } from "../../config/schema";
 import { isDangerous, planResources, type AccessDiff, type StackPlan } from "../../terraform/plan-access";
 import { changedResources } from "../../terraform/plan-changes";
-import { readPlanDir, summarizeDir } from "../../terraform/plan-review";
-import { EXIT, exitCode, summarizePlan, type PlanJson } from "../../terraform/plan-summary";
+import { readPlanDir, reviewPlans, summarizeDir } from "../../terraform/plan-review";
+import { EXIT, exitCode, renderSummary, summarizePlan, type PlanJson } from "../../terraform/plan-summary";
+import { trimPlan } from "../../terraform/plan-trim";
 import { buildWorld } from "../../access/world";
 import { readReadme } from "../../scripts/readme";
 
@@ -38,6 +39,34 @@ async function review(name: string): Promise<{ diff: AccessDiff; summary: string
   const { summary, code, review: r } = await summarizeDir(s.config, s.dir, CONTEXT);
   if (!("changes" in r.access)) throw new Error(`${name}: no diff (missing ${r.access.missing.join(", ")})`);
   return { diff: r.access, summary, lines: summary.split("\n"), code };
+}
+
+// Terraform's JSON, edited loosely by the tests below.
+type Json = Record<string, any>;
+
+/**
+ * The diff, the summary and the exit code of a fixture's plans after `edit` (a change to what a
+ * plan says), as `npm run plan` makes them.
+ */
+async function reviewEdited(name: string, edit: (stack: string, plan: Json) => void): Promise<{ diff: AccessDiff; summary: string; lines: string[]; code: number }> {
+  const s = scenario(name);
+  const plans = s.plans.map((p) => {
+    const plan = structuredClone(p.plan) as Json;
+    edit(p.stack, plan);
+    return { stack: p.stack, plan: plan as PlanJson };
+  });
+  const results = plans.map((p) => summarizePlan(p.stack, p.plan));
+  const r = await reviewPlans(s.config, plans);
+  if (!("changes" in r.access)) throw new Error(`${name}: no diff`);
+  const summary = renderSummary(results, CONTEXT, r);
+  return { diff: r.access, summary, lines: summary.split("\n"), code: exitCode(results, r) };
+}
+
+/** The planned values of the resource at `address`. */
+function planned(plan: Json, address: string): Json {
+  const resource = (plan.planned_values.root_module.resources as Json[]).find((r) => r.address === address);
+  if (!resource) throw new Error(`no ${address} in the plan`);
+  return resource.values;
 }
 
 /** The rows of the access-change table for a request, as the summary prints them. */
@@ -271,6 +300,14 @@ describe("--summarize on a directory missing a stack's plan", () => {
   });
 });
 
+describe("trimPlan", () => {
+  it("keeps a moved resource's previous address, which the summary shows", () => {
+    const moved = { address: "aws_iam_role.b", previous_address: "aws_iam_role.a", mode: "managed", type: "aws_iam_role" };
+    const trimmed = trimPlan({ resource_changes: [{ ...moved, change: { actions: ["no-op"], before: { name: "r" }, after: { name: "r" } } }] });
+    expect(trimmed.resource_changes).toEqual([{ ...moved, change: { actions: ["no-op"] } }]);
+  });
+});
+
 describe("changedResources", () => {
   it("says what forces a replacement and in which order, and why a delete happens", () => {
     const rows = changedResources({
@@ -288,4 +325,57 @@ describe("changedResources", () => {
       { address: "aws_codepipeline.p", type: "aws_codepipeline", action: "create", detail: "" },
     ]);
   });
+});
+
+describe("resources moved to new addresses (moved blocks)", () => {
+  let r: Awaited<ReturnType<typeof review>>;
+  beforeAll(async () => {
+    r = await review("moved");
+  });
+
+  it("counts the moves in each stack's row, and exits 2: applying rewrites the state", () => {
+    expect(r.lines).toContain("| source-account | 0 | 0 | 0 | 0 | changes (2 moved) |");
+    expect(r.lines).toContain("| pipeline-account | 0 | 1 | 0 | 0 | changes (1 moved) |");
+    expect(r.code).toBe(EXIT.changes);
+    expect(r.summary).not.toContain("DANGER");
+  });
+
+  it("lists each as moved from its old address, with an update's attributes, never as a destroy and a create", () => {
+    expect(r.lines).toContain("### source-account: 2 resources (2 moved)");
+    expect(r.lines).toContain(
+      "| moved | `aws_ecr_repository_policy.repository_platform-api_policy` | from `aws_ecr_repository_policy.api_repository_policy_88424B93` |",
+    );
+    expect(r.lines).toContain(
+      "| moved | `aws_iam_role_policy.pipeline_web_source-access_permissions` | from `aws_iam_role_policy.web_source-access_permissions_24ACD7EB` |",
+    );
+    expect(r.lines).toContain("### pipeline-account: 1 resource (1 moved + update)");
+    expect(r.lines).toContain("| moved + update | `aws_iam_role.pipeline_web_service-role` | from `aws_iam_role.web_service-role_4017FC42`; `tags`, `tags_all` |");
+    for (const gone of ["| **delete** |", "| create |", "no longer in the configuration"]) expect(r.summary).not.toContain(gone);
+  });
+
+  it("changes no access: a moved policy is the same policy", () => {
+    expect(r.diff.policies).toEqual([]);
+    expect(r.diff.changes).toEqual([]);
+    expect(r.summary).toContain(`No policy changes: the ${r.diff.evaluated} requests of the permission chain and what must stay false are answered as before.`);
+  });
+
+  it("compares a moved policy that also changes with what it was: changed, not added or removed", async () => {
+    const address = "aws_iam_role_policy.pipeline_web_source-access_permissions";
+    const edited = await reviewEdited("moved", (stack, plan) => {
+      if (stack !== "source-account") return;
+      const values = planned(plan, address);
+      const policy = JSON.parse(values.policy);
+      policy.Statement = policy.Statement.filter((st: Json) => st.Sid !== "DescribeOwnRepository");
+      values.policy = JSON.stringify(policy);
+      (plan.resource_changes as Json[]).find((c) => c.address === address)!.change.actions = ["update"];
+    });
+    expect(edited.diff.policies).toEqual([
+      { stack: "source-account", address, type: "aws_iam_role_policy", what: "policy source-access of role demo-web-source-access", how: "changed" },
+    ]);
+    expect(edited.diff.changes.map((c) => [c.case.row, c.case.who, c.case.action, c.now, c.dangerous])).toEqual([
+      ["3", "web source-access role (A)", "ecr:DescribeImages", "denied", true],
+    ]);
+    expect(edited.code).toBe(EXIT.dangerous);
+  });
+
 });

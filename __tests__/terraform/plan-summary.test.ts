@@ -4,6 +4,7 @@
  */
 import {
   changeKind,
+  describeCounts,
   EXIT,
   explainFailure,
   exitCode,
@@ -113,6 +114,28 @@ describe("summarizePlan", () => {
     });
     expect(summary.outputChanges).toBe(2);
   });
+
+  it("counts a resource at a new address (a moved block) as moved, and under change only if it is updated too", () => {
+    const summary = summarizePlan(
+      "s",
+      plan(
+        rc("aws_iam_role", ["no-op"], { previous_address: "aws_iam_role.old" }),
+        rc("aws_iam_role_policy", ["no-op"], { previous_address: "aws_iam_role_policy.old" }),
+        rc("aws_iam_role", ["update"], { previous_address: "aws_iam_role.older" }),
+        rc("aws_s3_bucket", ["no-op"]),
+      ),
+    );
+    expect(summary.moved).toBe(3);
+    expect(summary.counts).toEqual({ add: 0, change: 1, destroy: 0, replace: 0 });
+    expect(summary.dangerous).toEqual([]);
+    expect(describeCounts(summary)).toBe("0 to add, 1 to change, 0 to destroy, 0 to replace, 3 moved");
+    expect(describeCounts(summarizePlan("s", plan(rc("aws_s3_bucket", ["create"]))))).toBe("1 to add, 0 to change, 0 to destroy, 0 to replace");
+  });
+
+  it("does not count a previous address that is the address itself as a move", () => {
+    const change = rc("aws_iam_role", ["no-op"]);
+    expect(summarizePlan("s", plan({ ...change, previous_address: change.address })).moved).toBe(0);
+  });
 });
 
 describe("exitCode", () => {
@@ -120,6 +143,11 @@ describe("exitCode", () => {
 
   it("is 0 without changes, also for an empty plan", () => {
     expect(exitCode([planned(rc("aws_iam_role", ["no-op"])), planned()])).toBe(EXIT.noChanges);
+  });
+
+  it("is 2 for moves alone (applying them rewrites the state), which are never dangerous", () => {
+    const move = (type: string) => rc(type, ["no-op"], { previous_address: `${type}.old` });
+    expect(exitCode([planned(move("aws_kms_key"), move("aws_s3_bucket"), move("aws_iam_role")), planned()])).toBe(EXIT.changes);
   });
 
   it("is 2 for changes, including outputs only", () => {
@@ -180,6 +208,19 @@ describe("renderSummary", () => {
     );
     expect(md).toContain("| source-account | 0 | 0 | 1 | 1 | **DANGEROUS** |");
     expect(exitCode([summarizePlan(SOURCE_STACK, plan(policy))])).toBe(EXIT.dangerous);
+  });
+
+  it("counts moves in the stack's row, and says what a move is only when there is one", () => {
+    const moves = plan(
+      rc("aws_iam_role", ["no-op"], { previous_address: "aws_iam_role.a" }),
+      rc("aws_iam_role", ["update"], { previous_address: "aws_iam_role.b" }),
+    );
+    const md = renderSummary([summarizePlan(SOURCE_STACK, moves), summarizePlan(PIPELINE_STACK, plan(rc("aws_iam_role", ["no-op"], { previous_address: "aws_iam_role.c" })))], context);
+    expect(md).toContain("| source-account | 0 | 1 | 0 | 0 | changes (2 moved) |");
+    expect(md).toContain("| pipeline-account | 0 | 0 | 0 | 0 | changes (1 moved) |");
+    expect(md).toContain("A moved resource (a `moved` block) is the same object at a new address: applying rewrites the state");
+    expect(md).toContain("Exit code 2: changes, none dangerous.");
+    expect(renderSummary([summarizePlan(SOURCE_STACK, plan(rc("aws_iam_role", ["update"])))], context)).not.toContain("moved");
   });
 
   it("shows a failed stack with its explanation and Terraform's errors", () => {
