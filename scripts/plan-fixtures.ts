@@ -37,7 +37,8 @@ type Json = Record<string, any>;
 
 interface Scenario {
   readonly name: string;
-  readonly before: ConfigInput;
+  /** What is deployed; none: nothing yet (a first deployment, planned on empty state). */
+  readonly before?: ConfigInput;
   readonly after: ConfigInput;
   /** Edits the after copy of a stack's synthesized JSON: a change made by hand, outside the config. */
   readonly edit?: (stack: string, json: Json) => void;
@@ -136,6 +137,11 @@ const SCENARIOS: readonly Scenario[] = [
       pipelineAccounts: { staging: twoAccounts.pipelineAccounts!.staging },
       pipelines: twoAccounts.pipelines.filter((p) => p.account === "staging"),
     },
+    after: twoAccounts,
+  },
+  {
+    // Nothing deployed yet: every stack creates everything.
+    name: "first-deployment",
     after: twoAccounts,
   },
   {
@@ -262,10 +268,10 @@ async function main(names: readonly string[]): Promise<void> {
     // One before state per distinct before config; one scenario at a time (each runs Terraform per stack).
     const applied = new Map<string, RenderedStack[]>();
     for (const [i, scenario] of scenarios.entries()) {
-      const key = JSON.stringify(scenario.before);
+      const key = JSON.stringify(scenario.before ?? null);
       if (!applied.has(key)) {
         process.stdout.write(`${scenario.name}: the before config, as applied\n`);
-        applied.set(key, await appliedState(scenario.name, scenario.before, path.join(work, `before-${i}`)));
+        applied.set(key, scenario.before ? await appliedState(scenario.name, scenario.before, path.join(work, `before-${i}`)) : []);
       }
       process.stdout.write(`${scenario.name}: planning the after config against it\n`);
       const plans = await plan(scenario, applied.get(key)!, fs.mkdirSync(path.join(work, `after-${i}`), { recursive: true })!);

@@ -5,6 +5,9 @@
  * (the plans' prior state) and after (their planned values). A request whose answer changes is
  * listed; it is dangerous when it opens what must stay closed, or closes a hop a pipeline needs.
  * A policy Terraform knows only after apply is listed as such, with the requests it decides.
+ * When nothing exists before the plans (a first deployment), every answer would be a change: the
+ * answers on the planned policies are checked against the design instead, and only those that
+ * differ from it are listed.
  */
 import type { Config } from "../config/schema";
 import { pipelineAccounts, stackNames } from "../config/accounts";
@@ -54,6 +57,27 @@ export interface AccessDiff {
   readonly changes: readonly AccessChange[];
   /** Each policy known only after apply, with the requests it decides (and their answer before). */
   readonly unknown: readonly { readonly policy: UnknownPolicy; readonly requests: readonly { readonly case: AccessCase; readonly before: Answer }[] }[];
+  /** A first deployment's answers against the design; absent when something exists before the plans. */
+  readonly design?: DesignCheck;
+}
+
+/** The answers on the planned policies, against what the design expects of each request. */
+export interface DesignCheck {
+  /** Requests that must be allowed, and are. */
+  readonly allowed: number;
+  /** Requests that must stay denied, and are (or whose principal or resource does not exist). */
+  readonly denied: number;
+  /** Requests decided by a policy known only after apply. */
+  readonly unknown: number;
+  /** The others: answered otherwise than designed, or not evaluated (the simulator's error). */
+  readonly misses: readonly DesignMiss[];
+}
+
+export interface DesignMiss {
+  readonly case: AccessCase;
+  readonly after: Answer;
+  /** Dangerous as an access change is (isDangerous): what must stay denied is newly allowed. */
+  readonly dangerous: boolean;
 }
 
 /** Why there is no diff: a stack of the config has no plan, so one side of some request is missing. */
@@ -261,7 +285,21 @@ export async function accessDiff(config: Config, plans: readonly StackPlan[]): P
     changes.push({ case: c, before, after, now, dangerous: isDangerous(c, now) });
   });
   const unknown = (worlds.after.unknownPolicies ?? []).map((policy) => ({ policy, requests: unknownRequests.get(policy) ?? [] }));
-  return { evaluated: cases.after.length, policies, changes, unknown };
+  const firstDeployment = plans.every((p) => planResources(p.plan, "before").length === 0);
+  const design = firstDeployment ? designCheck(cases.after, answers.after, changes) : undefined;
+  return { evaluated: cases.after.length, policies, changes, unknown, ...(design && { design }) };
+}
+
+function designCheck(cases: readonly AccessCase[], answers: readonly Answer[], changes: readonly AccessChange[]): DesignCheck {
+  const dangerous = new Set(changes.filter((c) => c.dangerous).map((c) => c.case));
+  const check = { allowed: 0, denied: 0, unknown: 0, misses: [] as DesignMiss[] };
+  cases.forEach((c, i) => {
+    const after = answers[i];
+    if (after.kind === "unknown") check.unknown += 1;
+    else if (after.kind !== "error" && allows(after) === (c.expect === "allowed")) check[c.expect] += 1;
+    else check.misses.push({ case: c, after, dangerous: dangerous.has(c) });
+  });
+  return check;
 }
 
 function sameMembers(a: World, b: World): boolean {
@@ -314,8 +352,78 @@ function changeRows(changes: readonly AccessChange[]): string[] {
   );
 }
 
-/** The "Access changes" section. */
+/** The dangerous access changes, loudly: a hop newly denied, or what must stay denied newly allowed. */
+function dangerBlock(dangerous: readonly AccessChange[]): string[] {
+  if (dangerous.length === 0) return [];
+  return [
+    "",
+    `### ⚠️ DANGER: ${dangerous.length} dangerous access ${dangerous.length === 1 ? "change" : "changes"}`,
+    "",
+    "> [!CAUTION]",
+    "> Newly allowed: a request that must never be allowed (a third account, another role, another pipeline or " +
+      "pipeline account, no TLS or KMS). Newly denied: a hop a pipeline needs, which fails once this is applied.",
+    "",
+    ...changeRows(dangerous),
+  ];
+}
+
+/** The policies known only after apply, each with how many requests it decides. */
+function unknownPolicies(diff: AccessDiff): string[] {
+  return diff.unknown.map(({ policy, requests }) => {
+    const hops = requests.filter((r) => r.case.expect === "allowed").length;
+    const decides =
+      requests.length === 0
+        ? "decides none of the requests evaluated"
+        : `decides ${plural(requests.length, "request")} (${plural(hops, "hop")} of the chain)`;
+    return `* ${policy.stack}: ${code(policy.address)} (${code(policy.attribute)}) ${decides}`;
+  });
+}
+
+const MODEL =
+  "the access model behind `npm run verify:access` (each hop of every pipeline's chain, and what must stay denied)";
+
+/** A first deployment's access section: the answers on the planned policies against the design. */
+function renderDesign(diff: AccessDiff, design: DesignCheck): string[] {
+  const misses = design.misses.filter((m) => !m.dangerous);
+  const lines = [
+    "## Access on the planned policies",
+    "",
+    `**The access model on the planned policies: ${plural(design.allowed, "request")} allowed as designed, ` +
+      `${design.denied} denied as designed, ${design.unknown} known only after apply` +
+      `${design.misses.length > 0 ? `, ${design.misses.length} not as designed` : ""}.** ` +
+      `Nothing of these stacks exists yet, so the ${diff.evaluated} requests of ${MODEL} are checked against the design, ` +
+      "not against what was there before; only those answered otherwise are listed.",
+    ...dangerBlock(diff.changes.filter((c) => c.dangerous)),
+  ];
+  if (misses.length > 0) {
+    lines.push(
+      "",
+      `### Not as designed: ${plural(misses.length, "request")}`,
+      "",
+      "A hop denied here fails its pipeline once this is applied; an error is a request the access model could not evaluate.",
+      "",
+      ...table(
+        ["#", "who", "action", "on what", "planned", "designed"],
+        misses.map((m) => [m.case.row, m.case.who, code(m.case.action), m.case.on, `**${show(m.after)}**`, m.case.expect]),
+      ),
+    );
+  }
+  if (diff.unknown.length > 0) {
+    lines.push(
+      "",
+      `Known only after apply: ${plural(diff.unknown.length, "policy", "policies")} Terraform computes during apply ` +
+        "(they name something the plans create, such as a new key's ARN), so the requests they decide are not evaluated " +
+        "here: read them in `<stack>.txt`.",
+      "",
+      ...collapsible(`${diff.unknown.length} policies`, unknownPolicies(diff), 8),
+    );
+  }
+  return lines;
+}
+
+/** The "Access changes" section, or for a first deployment "Access on the planned policies". */
 export function renderAccess(diff: AccessDiff | NoAccessDiff): string[] {
+  if ("design" in diff && diff.design) return renderDesign(diff, diff.design);
   const lines = ["## Access changes", ""];
   if (!("changes" in diff)) {
     lines.push(`Not evaluated: ${diff.missing.map(code).join(", ")} ${diff.missing.length === 1 ? "has" : "have"} no plan, so the policies on one side of the requests are missing.`);
@@ -332,21 +440,9 @@ export function renderAccess(diff: AccessDiff | NoAccessDiff): string[] {
   lines.push(
     `**${plural(diff.policies.length, "policy", "policies")} ${diff.policies.length === 1 ? "changes" : "change"}, ${answers}` +
       `${unknownRequests > 0 ? `, ${plural(unknownRequests, "request")} cannot be evaluated until apply` : ""}.** ` +
-      `Evaluated: ${diff.evaluated} requests of the access model behind \`npm run verify:access\` (each hop of every pipeline's ` +
-      "chain, and what must stay denied), on the policies before the plans (their prior state) and after (their planned values).",
+      `Evaluated: ${diff.evaluated} requests of ${MODEL}, on the policies before the plans (their prior state) and after (their planned values).`,
+    ...dangerBlock(dangerous),
   );
-  if (dangerous.length > 0) {
-    lines.push(
-      "",
-      `### ⚠️ DANGER: ${dangerous.length} dangerous access ${dangerous.length === 1 ? "change" : "changes"}`,
-      "",
-      "> [!CAUTION]",
-      "> Newly allowed: a request that must never be allowed (a third account, another role, another pipeline or " +
-        "pipeline account, no TLS or KMS). Newly denied: a hop a pipeline needs, which fails once this is applied.",
-      "",
-      ...changeRows(dangerous),
-    );
-  }
   if (other.length > 0) {
     lines.push("", `### Other access changes: ${other.length}`, "", ...collapsible(`${other.length} requests`, changeRows(other), 12));
   }
@@ -359,14 +455,7 @@ export function renderAccess(diff: AccessDiff | NoAccessDiff): string[] {
         "key's ARN), so the requests they decide are not evaluated here: read them in `<stack>.txt`.",
       "",
     );
-    const bullets = diff.unknown.map(({ policy, requests }) => {
-      const hops = requests.filter((r) => r.case.expect === "allowed").length;
-      const decides =
-        requests.length === 0
-          ? "decides none of the requests evaluated"
-          : `decides ${plural(requests.length, "request")} (${plural(hops, "hop")} of the chain)`;
-      return `* ${policy.stack}: ${code(policy.address)} (${code(policy.attribute)}) ${decides}`;
-    });
+    const bullets = unknownPolicies(diff);
     lines.push(...collapsible(`${bullets.length} policies`, bullets, 8));
     const requests = [...new Map(diff.unknown.flatMap((u) => u.requests.map((r) => [r.case, r] as const))).values()];
     if (requests.length > 0) {

@@ -1,8 +1,8 @@
 /**
  * summary.md's "Changed resources": per stack, every managed resource the plan changes, with its
  * action and what drives it (the attributes that force a replacement, the attributes an update
- * changes, why a delete happens, the address a moved resource had). Pure functions of
- * `terraform show -json`.
+ * changes, why a delete happens, the address a moved resource had). A stack that creates
+ * everything (a first deployment) gets one line instead. Pure functions of `terraform show -json`.
  */
 import { code, collapsible, table } from "./markdown";
 import { changeKind, isMove, REASONS, type PlanJson, type ResourceChange } from "./plan-summary";
@@ -87,14 +87,43 @@ function tally(rows: readonly ChangedResource[]): string {
   return [...counts].map(([action, n]) => `${n} ${action}`).join(", ");
 }
 
-/** The "Changed resources" section: one table per stack that changes anything. */
+/**
+ * Whether the plan creates every resource of its stack and changes nothing else: a stack being
+ * deployed for the first time (every resource of its configuration is in the plan, and nothing
+ * exists yet to be kept, updated or destroyed).
+ */
+export function createsEverything(plan: PlanJson): boolean {
+  const managed = (plan.resource_changes ?? []).filter(isManaged);
+  return managed.length > 0 && managed.every((c) => c.change.actions.join(",") === "create");
+}
+
+/** "11 resources (3 `aws_iam_role`, 3 `aws_iam_role_policy`, …)": how many of each type. */
+function countsByType(rows: readonly ChangedResource[]): string {
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  const types = [...counts].sort(([a, m], [b, n]) => n - m || a.localeCompare(b));
+  return `${rows.length} ${rows.length === 1 ? "resource" : "resources"} (${types.map(([type, n]) => `${n} ${code(type)}`).join(", ")})`;
+}
+
+/**
+ * The "Changed resources" section: one table per stack that changes anything, or one line for a
+ * stack that creates everything.
+ */
 export function renderChangedResources(stacks: readonly { readonly stack: string; readonly plan: PlanJson }[]): string[] {
   const lines = ["## Changed resources"];
   let any = false;
+  let list = false;
   for (const { stack, plan } of stacks) {
     const rows = changedResources(plan);
     if (rows.length === 0) continue;
     any = true;
+    if (createsEverything(plan)) {
+      // Consecutive stacks' lines make one list.
+      lines.push(...(list ? [] : [""]), `* **${stack}** creates everything: ${countsByType(rows)}`);
+      list = true;
+      continue;
+    }
+    list = false;
     const heading = `${stack}: ${rows.length} ${rows.length === 1 ? "resource" : "resources"} (${tally(rows)})`;
     const body = table(
       ["action", "resource", "what drives it"],

@@ -10,7 +10,7 @@ import { stackNames } from "../../config/accounts";
 import { parseConfig } from "../../config/load";
 import type { Config } from "../../config/schema";
 import { isDangerous, planResources, type AccessDiff, type StackPlan } from "../../terraform/plan-access";
-import { changedResources } from "../../terraform/plan-changes";
+import { changedResources, createsEverything } from "../../terraform/plan-changes";
 import { readPlanDir, reviewPlans, summarizeDir } from "../../terraform/plan-review";
 import { EXIT, exitCode, renderSummary, summarizePlan, type PlanJson } from "../../terraform/plan-summary";
 import { trimPlan } from "../../terraform/plan-trim";
@@ -308,6 +308,18 @@ describe("trimPlan", () => {
   });
 });
 
+describe("createsEverything", () => {
+  const change = (actions: string[], mode = "managed") => ({ address: `aws_iam_role.r${actions}`, mode, type: "aws_iam_role", change: { actions } });
+  it("is a plan of creates only, data sources aside", () => {
+    expect(createsEverything({ resource_changes: [change(["create"]), change(["create"]), change(["read"], "data")] })).toBe(true);
+  });
+  it("is not a plan that keeps, changes or replaces anything, nor one that has nothing", () => {
+    expect(createsEverything({ resource_changes: [change(["create"]), change(["no-op"])] })).toBe(false);
+    expect(createsEverything({ resource_changes: [change(["create"]), change(["create", "delete"])] })).toBe(false);
+    expect(createsEverything({ resource_changes: [] })).toBe(false);
+  });
+});
+
 describe("changedResources", () => {
   it("says what forces a replacement and in which order, and why a delete happens", () => {
     const rows = changedResources({
@@ -324,6 +336,72 @@ describe("changedResources", () => {
       { address: "aws_kms_alias.a", type: "aws_kms_alias", action: "delete", detail: "it is no longer in the configuration" },
       { address: "aws_codepipeline.p", type: "aws_codepipeline", action: "create", detail: "" },
     ]);
+  });
+});
+
+describe("a first deployment (nothing deployed, two accounts)", () => {
+  let r: Awaited<ReturnType<typeof review>>;
+  beforeAll(async () => {
+    r = await review("first-deployment");
+  });
+
+  it("fits on a screen or two", () => {
+    expect(r.lines.length).toBeLessThanOrEqual(150);
+  });
+
+  it("says in one line per stack that it creates everything, with counts by type", () => {
+    const section = r.lines.slice(r.lines.indexOf("## Changed resources"), r.lines.findIndex((l) => l.startsWith("Files: ")));
+    expect(section.filter((l) => l !== "")).toEqual([
+      "## Changed resources",
+      "* **source-account** creates everything: 11 resources (3 `aws_iam_role`, 3 `aws_iam_role_policy`, 1 `aws_cloudwatch_event_rule`, " +
+        "1 `aws_cloudwatch_event_target`, 1 `aws_ecr_lifecycle_policy`, 1 `aws_ecr_repository`, 1 `aws_ecr_repository_policy`)",
+      expect.stringMatching(/^\* \*\*pipeline-account-staging\*\* creates everything: 18 resources \(2 `aws_iam_role`, 2 `aws_iam_role_policy`, 1 `aws_cloudwatch_event_bus`, /),
+      expect.stringMatching(/^\* \*\*pipeline-account-prod\*\* creates everything: 12 resources \(1 `aws_codepipeline`, /),
+    ]);
+    expect(r.lines).toContain("| source-account | 11 | 0 | 0 | 0 | changes |");
+  });
+
+  it("gives the access model's answers on the planned policies against the design, not a row per new request", () => {
+    const design = r.diff.design!;
+    expect(design.misses).toEqual([]);
+    expect(design.allowed + design.denied + design.unknown).toBe(r.diff.evaluated);
+    expect([design.allowed, design.denied, design.unknown]).toEqual([11, 21, 47]);
+    expect(r.lines).toContain("## Access on the planned policies");
+    expect(r.summary).toContain("**The access model on the planned policies: 11 requests allowed as designed, 21 denied as designed, 47 known only after apply.**");
+    expect(r.summary).toContain("Known only after apply: 7 policies Terraform computes during apply");
+    expect(r.lines).toContain("* pipeline-account-prod: `aws_s3_bucket_policy.artifact-store_bucket-policy_FE01D197` (`policy`) decides 10 requests (2 hops of the chain)");
+    for (const gone of ["## Access changes", "Other access changes", "does not exist", "Policies that change", "| create |"]) expect(r.summary).not.toContain(gone);
+    expect(r.code).toBe(EXIT.changes);
+  });
+
+  it("still says loudly, and exits 3, when it allows what must stay denied", async () => {
+    const open = await reviewEdited("first-deployment", (stack, plan) => {
+      if (stack !== "source-account") return;
+      const role = planned(plan, "aws_iam_role.web-staging_source-access_role_8703664A");
+      const trust = JSON.parse(role.assume_role_policy);
+      delete trust.Statement[0].Condition;
+      role.assume_role_policy = JSON.stringify(trust);
+    });
+    expect(open.lines).toContain("### ⚠️ DANGER: 1 dangerous access change");
+    expect(open.lines).toContain(
+      row("**newly allowed**", "never", "another role in staging (an administrator)", "sts:AssumeRole", "web-staging source-access role (A)", "denied (the role does not exist) → **allowed**", "must never be allowed"),
+    );
+    expect(open.summary).toContain("47 known only after apply, 1 not as designed.**");
+    expect(open.summary).not.toContain("### Not as designed");
+    expect(open.code).toBe(EXIT.dangerous);
+  });
+
+  it("lists a hop that the planned policies deny as not as designed, with today's exit code (2: nothing changes from allowed)", async () => {
+    const broken = await reviewEdited("first-deployment", (stack, plan) => {
+      if (stack !== "pipeline-account-prod") return;
+      const role = planned(plan, "aws_iam_role.web-prod_service-role_EDD5D37C");
+      role.assume_role_policy = role.assume_role_policy.replace("codepipeline.amazonaws.com", "codebuild.amazonaws.com");
+    });
+    expect(broken.diff.design!.misses.map((m) => [m.case.row, m.case.who, m.dangerous])).toEqual([["1", "CodePipeline, for account prod", false]]);
+    expect(broken.lines).toContain("### Not as designed: 1 request");
+    expect(broken.lines).toContain("| 1 | CodePipeline, for account prod | `sts:AssumeRole` | web-prod service role (prod) | **denied** | allowed |");
+    expect(broken.summary).not.toContain("DANGER");
+    expect(broken.code).toBe(EXIT.changes);
   });
 });
 
