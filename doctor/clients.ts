@@ -1,18 +1,22 @@
 /**
- * The only module that builds AWS SDK clients: doctor's credentials, region, retries, timeouts and
- * endpoints are decided here, so tests (aws-sdk-client-mock replaces the client classes) and
- * custom endpoints swap in one place.
+ * The only module that builds AWS SDK clients: the credentials, region, retries, timeouts and
+ * endpoints of doctor and of deploy's preflight are decided here, so tests (aws-sdk-client-mock
+ * replaces the client classes) and custom endpoints swap in one place.
  *
  * Endpoints are the SDK's own: `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>` (IAM, STS, ECR,
- * KMS, S3, CODEPIPELINE, EVENTBRIDGE) are read by every client ("Service-specific endpoints",
+ * KMS, S3, CODEPIPELINE, EVENTBRIDGE; for preflight also CODEBUILD, CLOUDWATCH_LOGS,
+ * SERVICE_QUOTAS) are read by every client ("Service-specific endpoints",
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
  */
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import type { CodeBuildClient } from "@aws-sdk/client-codebuild";
 import { CodePipelineClient } from "@aws-sdk/client-codepipeline";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { S3Client } from "@aws-sdk/client-s3";
+import type { ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { STSClient } from "@aws-sdk/client-sts";
 import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { AccountConfig } from "../config/schema";
@@ -51,8 +55,8 @@ const METADATA = { timeout: 1_000, maxRetries: 0 } as const;
 type Credentials = ReturnType<typeof fromNodeProviderChain>;
 
 /**
- * One set of credentials for all seven clients of an account: without this, each client resolves
- * the provider on its first call, and an assumed role is assumed seven times at once.
+ * One set of credentials for all the clients of an account: without this, each client resolves
+ * the provider on its first call, and an assumed role is assumed once per client, all at once.
  */
 function shared(provider: Credentials): Credentials {
   let current: ReturnType<Credentials> | undefined;
@@ -93,15 +97,22 @@ function customS3Endpoint(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
 }
 
-/** Clients for one account, with the credentials its config entry names. */
-export function accountClients(account: AccountAccess, region: string, env: NodeJS.ProcessEnv = process.env): AccountClients {
-  const common = {
+function commonConfig(account: AccountAccess, region: string) {
+  return {
     region,
     credentials: credentialsFor(account, region),
     retryMode: "standard",
     maxAttempts: MAX_ATTEMPTS,
     requestHandler: REQUEST_TIMEOUTS,
   } as const;
+}
+
+/** Clients for one account, with the credentials its config entry names. */
+export function accountClients(account: AccountAccess, region: string, env: NodeJS.ProcessEnv = process.env): AccountClients {
+  return clientsWith(commonConfig(account, region), env);
+}
+
+function clientsWith(common: ReturnType<typeof commonConfig>, env: NodeJS.ProcessEnv): AccountClients {
   return {
     iam: new IAMClient(common),
     sts: new STSClient(common),
@@ -110,6 +121,30 @@ export function accountClients(account: AccountAccess, region: string, env: Node
     s3: new S3Client({ ...common, forcePathStyle: customS3Endpoint(env) }),
     codepipeline: new CodePipelineClient(common),
     events: new EventBridgeClient(common),
+  };
+}
+
+/** Preflight reads three services doctor does not: the names of CodeBuild projects and log groups, and EventBridge's quota. */
+export interface PreflightClients extends AccountClients {
+  readonly codebuild: CodeBuildClient;
+  readonly logs: CloudWatchLogsClient;
+  readonly quotas: ServiceQuotasClient;
+}
+
+/**
+ * Clients for one account's preflight: doctor's, and those three, all sharing one set of
+ * credentials. The three packages are loaded here, on first use, so doctor does not pay for them.
+ */
+export function preflightClients(account: AccountAccess, region: string, env: NodeJS.ProcessEnv = process.env): PreflightClients {
+  const common = commonConfig(account, region);
+  const { CodeBuildClient } = require("@aws-sdk/client-codebuild") as typeof import("@aws-sdk/client-codebuild");
+  const { CloudWatchLogsClient } = require("@aws-sdk/client-cloudwatch-logs") as typeof import("@aws-sdk/client-cloudwatch-logs");
+  const { ServiceQuotasClient } = require("@aws-sdk/client-service-quotas") as typeof import("@aws-sdk/client-service-quotas");
+  return {
+    ...clientsWith(common, env),
+    codebuild: new CodeBuildClient(common),
+    logs: new CloudWatchLogsClient(common),
+    quotas: new ServiceQuotasClient(common),
   };
 }
 
