@@ -17,6 +17,7 @@ const COMMANDS = [
   { name: "npm run plan", script: "commands/plan.ts", flags: "--offline, --plans-dir, --summarize, --help" },
   { name: "npm run verify:access", script: "commands/verify-access.ts", flags: "--write-readme, --help" },
   { name: "npm run bench", script: "commands/bench.ts", flags: "--runs, --help" },
+  { name: "npm run preflight", script: "deploy/preflight-cli.ts", flags: "--plans, --json, --help" },
   { name: "npm run schema", script: "scripts/write-schema.ts", flags: "--help" },
   { name: "npm run docs", script: "scripts/write-docs.ts", flags: "--help" },
   { name: "npm run check:terraform", script: "scripts/check-terraform.ts", flags: "--help" },
