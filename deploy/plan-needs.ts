@@ -163,7 +163,7 @@ export function arnOf(index: PlanIndex, address: string): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // Names the plan creates, and what it expects to exist
 
-/** A kind of named thing: what reports call it, the attribute holding its name, and its import id. */
+/** A kind of named thing: what reports call it, and the attribute holding its name. */
 interface NamedType {
   readonly kind: string;
   readonly attribute: string;

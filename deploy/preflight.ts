@@ -379,11 +379,12 @@ async function checkLimits(config: Config, checked: readonly Checked[]): Promise
           }
           const total = existing.value + b.created - b.deleted;
           const standard = defaultRulesPerBus(config.region);
-          if (total <= standard) return;
-          // Quotas are only ever raised: the applied value matters only past the default.
+          // The account's own value when Service Quotas has one (raised, or set lower for the
+          // account), else the documented default.
           const applied = await live.quota("events", RULES_QUOTA_CODE);
           const counted = `it has ${existing.value}, and ${createDelete(b.stacks, b.created, b.deleted)}`;
           if (!applied.ok) {
+            if (total <= standard) return;
             findings.push({
               stack,
               severity: "note",

@@ -259,12 +259,19 @@ describe("limits counted with what the accounts hold", () => {
     expect(stops(await preflight(roomy))).toEqual([]);
   });
 
-  it("rules: a raised quota read from Service Quotas lets it through; only the default known and over it is a note", async () => {
+  it("rules: the account's own quota from Service Quotas, raised or lowered, is the one counted; over the default and unreadable, a note", async () => {
     const raised = world((a) => {
       Array.from({ length: 300 }, (_, i) => a.buses.get("default")!.add(`team-rule-${i}`));
       a.rulesQuota = 500;
     });
     expect(stops(await preflight(raised))).toEqual([]);
+    const lowered = world((a) => {
+      Array.from({ length: 100 }, (_, i) => a.buses.get("default")!.add(`team-rule-${i}`));
+      a.rulesQuota = 100;
+    });
+    expect(stops(await preflight(lowered))).toEqual([
+      `source-account: the default event bus of account ${A} would have 101 rules, over its quota of 100: it has 100, and source-account creates 1 and deletes 0; remove rules it no longer uses, or ask for a higher quota (EventBridge "Number of rules", L-244521F2, in Service Quotas)`,
+    ]);
     const unreadable = world((a) => {
       Array.from({ length: 300 }, (_, i) => a.buses.get("default")!.add(`team-rule-${i}`));
       a.denied.add("GetServiceQuota");
