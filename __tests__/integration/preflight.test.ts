@@ -91,7 +91,7 @@ describe("a name the plan creates is taken", () => {
       `pipeline-account: CodeBuild project demo-web-imagedefinitions already exists in account ${B} and is not in pipeline-account's state: ${advice("pipeline-account", "aws_codebuild_project.web_ecs-deployment_project_A58478CE", "demo-web-imagedefinitions")}`,
     ],
     [
-      "the log group an earlier project of that name left (found on the second page)",
+      "a log group of that name (found on the second page of those with its prefix)",
       (_a, b) => ["/aws/codebuild/demo-web-imagedefinitions-old", "/aws/codebuild/demo-web-imagedefinitions"].forEach((g) => b.logGroups.add(g)),
       `pipeline-account: log group /aws/codebuild/demo-web-imagedefinitions already exists in account ${B} and is not in pipeline-account's state: ${advice("pipeline-account", "aws_cloudwatch_log_group.web_ecs-deployment_logs_42DC0C9F", "/aws/codebuild/demo-web-imagedefinitions")}`,
     ],
