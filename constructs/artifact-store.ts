@@ -11,6 +11,7 @@ import {
 } from "../lib/aws";
 import { Construct, Fn, Op } from "../lib/cdktf";
 import { ARTIFACT_OBJECT_WRITE, KMS_ADMIN, KMS_ENCRYPT_FOR_S3, KMS_GRANTS, KMS_USE } from "../lib/perms";
+import { statementIdOf } from "../lib/naming";
 import { accountPrincipal, ANYONE, throughS3, policyDocument, principalArnIs } from "../lib/policy";
 
 /** A source-access role of the source account, and the one prefix of the bucket it writes to. */
@@ -23,6 +24,11 @@ export interface SourceAccessWriter {
 
 export interface ArtifactStoreProps {
   readonly bucketName: string;
+  /**
+   * The bucket's ARN, derived from its name: the bucket policy is built from it rather than from
+   * the bucket's `arn` attribute, so its size is known at plan on a first deployment too.
+   */
+  readonly bucketArn: string;
   /** Alias of the key, e.g. `alias/demo-artifacts`; the source account's roles name the key by it. */
   readonly keyAlias: string;
   readonly pipelineAccountId: string;
@@ -167,7 +173,7 @@ export class ArtifactStore extends Construct {
       ],
     });
 
-    const objects = `${this.bucket.arn}/*`;
+    const objects = `${props.bucketArn}/*`;
     const bucketPolicy = policyDocument(this, "bucket-policy-document", [
       // Cross-account writes need this grant as well as the role's own policy. One statement per
       // pipeline: its role, its prefix, so this account keeps each pipeline in its prefix even if
@@ -175,7 +181,7 @@ export class ArtifactStore extends Construct {
       ...props.sourceAccessWriters.map((w) => ({
         sid: sourceAccessWriteSid(w.pipeline),
         actions: ARTIFACT_OBJECT_WRITE,
-        resources: [`${this.bucket.arn}/${w.prefix}/*`],
+        resources: [`${props.bucketArn}/${w.prefix}/*`],
         principals: [accountPrincipal(props.sourceAccountId)],
         conditions: [principalArnIs([w.roleArn])],
       })),
@@ -184,7 +190,7 @@ export class ArtifactStore extends Construct {
         effect: "Deny",
         // Every S3 action, on the bucket and its objects: no request without TLS.
         actions: ["s3:*"],
-        resources: [this.bucket.arn, objects],
+        resources: [props.bucketArn, objects],
         principals: [ANYONE],
         conditions: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
       },
@@ -205,7 +211,7 @@ export class ArtifactStore extends Construct {
   }
 }
 
-/** The bucket policy statement of one pipeline's source-access role: `SourceAccessWrites` + the name in PascalCase. */
+/** The bucket policy statement of one pipeline's source-access role: `SourceAccessWrites` + the pipeline's name (naming.statementIdOf). */
 export function sourceAccessWriteSid(pipeline: string): string {
-  return `SourceAccessWrites${pipeline.replace(/(^|-)([a-z0-9])/g, (_, _dash, c: string) => c.toUpperCase())}`;
+  return statementIdOf("SourceAccessWrites", pipeline);
 }

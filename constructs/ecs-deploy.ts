@@ -61,8 +61,6 @@ export interface EcsDeploymentProps {
   readonly artifactBucketArn: string;
   readonly artifactPrefix: string;
   readonly artifactKeyArn: string;
-  /** When set, the execution role (by name) gets what pulling from the source repository needs. */
-  readonly executionRolePull?: { readonly roleName: string; readonly policyName: string; readonly repositoryArn: string };
 }
 
 /**
@@ -129,19 +127,6 @@ export class EcsDeployment extends Construct {
       dependsOn: [rolePolicy],
     });
 
-    if (props.executionRolePull) {
-      const pull = policyDocument(this, "execution-role-pull-policy", [
-        // GetAuthorizationToken has no resource-level permission: "*" is the only resource it takes.
-        { sid: "GetRegistryToken", actions: ECR_AUTH_TOKEN, resources: ["*"] },
-        { sid: "PullFromSourceRepository", actions: ECR_PULL, resources: [props.executionRolePull.repositoryArn] },
-      ]);
-      new IamRolePolicy(this, "execution-role-pull", {
-        name: props.executionRolePull.policyName,
-        role: props.executionRolePull.roleName,
-        policy: pull.json,
-      });
-    }
-
     this.serviceRoleStatements = [
       { sid: "RunImageDefinitionsBuild", actions: CODEBUILD_RUN, resources: [props.projectArn] },
       { sid: "DeployOwnService", actions: ECS_SERVICE_DEPLOY, resources: [props.serviceArn] },
@@ -204,5 +189,31 @@ export class EcsDeployment extends Construct {
         ],
       },
     ];
+  }
+}
+
+export interface ExecutionRolePullProps {
+  /** The task execution role, by name (the app does not create it). */
+  readonly roleName: string;
+  readonly policyName: string;
+  /** Every source repository that services running with this role pull from. */
+  readonly repositoryArns: readonly string[];
+}
+
+/**
+ * What a task execution role of the pipeline account needs to pull from the source account's
+ * repositories: one inline policy per role, listing every repository its services pull from, so
+ * that ECS services sharing a role add a repository ARN each, not a policy each (a role's inline
+ * policies share 10,240 characters).
+ */
+export class ExecutionRolePull extends Construct {
+  constructor(scope: Construct, id: string, props: ExecutionRolePullProps) {
+    super(scope, id);
+    const pull = policyDocument(this, "policy-document", [
+      // GetAuthorizationToken has no resource-level permission: "*" is the only resource it takes.
+      { sid: "GetRegistryToken", actions: ECR_AUTH_TOKEN, resources: ["*"] },
+      { sid: "PullFromSourceRepository", actions: ECR_PULL, resources: props.repositoryArns },
+    ]);
+    new IamRolePolicy(this, "policy", { name: props.policyName, role: props.roleName, policy: pull.json });
   }
 }

@@ -7,7 +7,7 @@
  */
 import { CloudwatchEventBus, CloudwatchEventBusPolicy, CloudwatchEventRule, CloudwatchEventTarget, IamRole, IamRolePolicy } from "../lib/aws";
 import { Construct } from "../lib/cdktf";
-import { ecrPushPattern } from "../lib/events";
+import { ecrPushPattern, packedPushPatterns, type WatchedPush } from "../lib/events";
 import { EVENTS_PUT, START_PIPELINE, STS_ASSUME_ROLE } from "../lib/perms";
 import { accountPrincipal, policyDocument, principalArnIs, servicePrincipal, sourceAccountIs } from "../lib/policy";
 
@@ -37,43 +37,58 @@ function eventBridgeRole(
   return role;
 }
 
-export interface ForwardingRule {
-  /** Construct id prefix: the pipeline's name. */
+/** The pushes one pipeline account waits for, and its bus. */
+export interface ForwardingTarget {
+  /** Construct id: the pipeline account's stack, so that the rules keep their address whatever else the config lists. */
   readonly id: string;
+  /** The rule's name; a second rule (only for very long repository names) gets "-2", and so on. */
   readonly ruleName: string;
-  readonly repositoryName: string;
-  readonly imageTag?: string;
-  /** The bus of the account whose pipeline waits for this push. */
-  readonly targetBusArn: string;
+  readonly accountId: string;
+  /** The project's bus in that account. */
+  readonly busArn: string;
+  /** Every repository and tag that a pipeline of that account waits for. */
+  readonly pushes: readonly WatchedPush[];
 }
 
 export interface PushForwardingProps {
   readonly roleName: string;
   readonly sourceAccountId: string;
-  /** Every bus the rules target: the forwarder role may put events on these and no other. */
-  readonly targetBusArns: readonly string[];
-  /** One per pipeline started by a push, so a push reaches only the accounts whose pipelines match it. */
-  readonly rules: readonly ForwardingRule[];
+  /** One per pipeline account with a pipeline started by a push: a push reaches only the accounts whose pipelines match it. */
+  readonly targets: readonly ForwardingTarget[];
 }
 
-/** Source account: one rule per pushed pipeline, forwarding its pushes to its pipeline account's bus. */
+/**
+ * Source account: per pipeline account, a rule on the default bus forwarding the pushes its
+ * pipelines wait for to its bus. One rule per account, not per pipeline: the default bus holds
+ * at most 300 rules (other teams' included), and the account's own bus filters per pipeline.
+ */
 export class PushForwarding extends Construct {
   readonly role: IamRole;
 
   constructor(scope: Construct, id: string, props: PushForwardingProps) {
     super(scope, id);
-    this.role = eventBridgeRole(this, props.roleName, props.sourceAccountId, "PutEventsOnPipelineAccountBus", EVENTS_PUT, props.targetBusArns);
-    for (const r of props.rules) {
-      const rule = new CloudwatchEventRule(this, `${r.id}-rule`, {
-        name: r.ruleName,
-        description: `Forwards pushes to ${r.repositoryName} to the pipeline account`,
-        eventPattern: JSON.stringify(ecrPushPattern({ repositoryName: r.repositoryName, imageTag: r.imageTag })),
-      });
-      new CloudwatchEventTarget(this, `${r.id}-target`, {
-        rule: rule.name,
-        targetId: "pipeline-account-bus",
-        arn: r.targetBusArn,
-        roleArn: this.role.arn,
+    this.role = eventBridgeRole(
+      this,
+      props.roleName,
+      props.sourceAccountId,
+      "PutEventsOnPipelineAccountBus",
+      EVENTS_PUT,
+      props.targets.map((t) => t.busArn),
+    );
+    for (const t of props.targets) {
+      packedPushPatterns(t.pushes).forEach((pattern, i) => {
+        const suffix = i === 0 ? "" : `-${i + 1}`;
+        const rule = new CloudwatchEventRule(this, `${t.id}-rule${suffix}`, {
+          name: `${t.ruleName}${suffix}`,
+          description: `Forwards pushes its pipelines wait for to account ${t.accountId}`,
+          eventPattern: pattern,
+        });
+        new CloudwatchEventTarget(this, `${t.id}-target${suffix}`, {
+          rule: rule.name,
+          targetId: "pipeline-account-bus",
+          arn: t.busArn,
+          roleArn: this.role.arn,
+        });
       });
     }
   }

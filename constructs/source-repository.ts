@@ -41,6 +41,8 @@ export class SourceRepository extends Construct {
   readonly repositoryArn: string;
   readonly repositoryUrl: string;
   readonly repository?: EcrRepository;
+  readonly lifecycle?: EcrLifecyclePolicy;
+  readonly policy: EcrRepositoryPolicy;
 
   constructor(scope: Construct, id: string, props: SourceRepositoryProps) {
     super(scope, id);
@@ -55,7 +57,7 @@ export class SourceRepository extends Construct {
         forceDelete: false,
       });
       if (props.expireUntaggedImagesAfterDays !== false) {
-        new EcrLifecyclePolicy(this, "lifecycle", {
+        this.lifecycle = new EcrLifecyclePolicy(this, "lifecycle", {
           repository: this.repository.name,
           policy: JSON.stringify({
             rules: [
@@ -94,7 +96,7 @@ export class SourceRepository extends Construct {
       principals: [accountPrincipal(...props.pipelineAccountIds)],
     };
     const policy = policyDocument(this, "policy-document", [pull], owners);
-    new EcrRepositoryPolicy(this, "policy", {
+    this.policy = new EcrRepositoryPolicy(this, "policy", {
       repository: this.repositoryName,
       policy: policy.json,
     });

@@ -4,7 +4,8 @@
  * names). The result is a WorldBuilder: the access model's World plus findings on the wiring.
  */
 import { pipelineAccounts } from "../config/accounts";
-import type { Config, PipelineConfig } from "../config/schema";
+import { type Config, type PipelineConfig, specificTag } from "../config/schema";
+import { packPushes } from "../lib/events";
 import * as naming from "../lib/naming";
 import type { LivePipeline } from "./read";
 import { all, type LiveAccount, type PipelineState, unknownKeyArn, WorldBuilder } from "./live";
@@ -143,7 +144,7 @@ export async function gatherConfig(config: Config, source: LiveAccount, targets:
     checkDefinition(b, config, p, account.label, account.stack, account.accountId, def.value!);
     if (p.trigger === "push") {
       reads.push(async () => {
-        const rule = naming.pushRuleName(ref(p));
+        const rule = forwardingRuleOf(config, account.accountId, account.pipelines, p);
         const targets = await source.reader.ruleTargets(rule, ruleArn(region, source.accountId, rule));
         const bus = naming.eventBusArn(region, account.accountId, naming.pushEventBusName(project));
         const forwarder = naming.roleArn(source.accountId, naming.pushForwarderRoleName(project));
@@ -159,6 +160,17 @@ export async function gatherConfig(config: Config, source: LiveAccount, targets:
 
   await all(reads);
   return { builder: b, pipelines };
+}
+
+/**
+ * The rule on A's default bus that forwards `p`'s pushes: its account's forwarding rule, or, when
+ * the account's repositories fill more than one event pattern, the one whose pattern holds it
+ * (constructs/push-events.ts packs them the same way).
+ */
+function forwardingRuleOf(config: Config, accountId: string, pipelines: readonly PipelineConfig[], p: PipelineConfig): string {
+  const pushes = pipelines.filter((q) => q.trigger === "push").map((q) => ({ repositoryName: q.repository.name, imageTag: specificTag(q) }));
+  const index = Math.max(0, packPushes(pushes).findIndex((group) => group.some((push) => push.repositoryName === p.repository.name)));
+  return `${naming.pushForwardRuleName(config.project, accountId)}${index === 0 ? "" : `-${index + 1}`}`;
 }
 
 /** Whether a live pipeline still uses what the config gives it. */

@@ -93,9 +93,18 @@ export function repositoryUrl(region: string, accountId: string, repositoryName:
   return `${accountId}.dkr.ecr.${region}.amazonaws.com/${repositoryName}`;
 }
 
-/** The rule, in each account, that reacts to a push to this pipeline's repository. */
+/** The rule on the pipeline account's push bus that starts this pipeline on a push to its repository. */
 export function pushRuleName(p: PipelineRef): string {
   return `${p.project}-${p.name}-image-push`;
+}
+
+/**
+ * The rule on the source account's default bus that forwards pushes to one pipeline account
+ * (one per pipeline account, not per pipeline): keyed by the account's id, which no other
+ * pipeline account of the project has.
+ */
+export function pushForwardRuleName(project: string, pipelineAccountId: string): string {
+  return `${project}-image-pushes-to-${pipelineAccountId}`;
 }
 
 /** The role in the source account that forwards push events to the pipeline account's bus (one per project). */
@@ -129,6 +138,19 @@ export function imageDefinitionsRoleName(p: PipelineRef): string {
   return `${p.project}-${p.name}-codebuild`;
 }
 
+/** CodeBuild writes a project's logs to this group (CodeBuild User Guide, "View build details": /aws/codebuild/<project>). */
+export function buildLogGroupName(projectName: string): string {
+  return `/aws/codebuild/${projectName}`;
+}
+
+/**
+ * The inline policy this project puts on a task execution role of the pipeline account (one per
+ * role, listing every repository its services pull from), next to the role's other policies.
+ */
+export function executionRolePullPolicyName(project: string): string {
+  return `${project}-pull-from-source-account`;
+}
+
 export function codebuildProjectArn(region: string, accountId: string, projectName: string): string {
   return `arn:${PARTITION}:codebuild:${region}:${accountId}:project/${projectName}`;
 }
@@ -148,6 +170,33 @@ export function ecsTasksArnPattern(region: string, accountId: string, cluster: s
 
 export function ecsTaskDefinitionsArnPattern(region: string, accountId: string): string {
   return `arn:${PARTITION}:ecs:${region}:${accountId}:task-definition/*`;
+}
+
+/**
+ * A statement id from a pipeline name: `prefix` + the name in PascalCase. Statement ids take
+ * letters and digits only, and the mapping must not make two pipelines one: `svc-1` and `svc1`,
+ * or `a--b` and `a-b`. A hyphen before a letter other than "z" is that letter in upper case
+ * (`web-start` is `WebStart`, as it always was); any other hyphen is "Z", and a hyphen before "z"
+ * is "Zz". Upper case letters appear only for hyphens and the first letter, so the name can be
+ * read back: `svc-1` is `Svc` + `Z1`, `svc-z` is `SvcZz`, `svc-zz` is `SvcZzz`.
+ */
+export function statementIdOf(prefix: string, pipeline: string): string {
+  let out = "";
+  for (let i = 0; i < pipeline.length; i++) {
+    const c = pipeline[i];
+    if (i === 0) out += c.toUpperCase();
+    else if (c !== "-") out += c;
+    else {
+      const next = pipeline[i + 1];
+      if (next !== undefined && /[a-y]/.test(next)) {
+        out += next.toUpperCase();
+        i++;
+      } else {
+        out += "Z";
+      }
+    }
+  }
+  return `${prefix}${out}`;
 }
 
 /** The stack of the source account, deployed first. */

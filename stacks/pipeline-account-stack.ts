@@ -1,7 +1,7 @@
 import type { PipelineAccount } from "../config/accounts";
 import { type Config, type EcsDeployConfig, type PipelineConfig, specificTag } from "../config/schema";
 import { ArtifactStore } from "../constructs/artifact-store";
-import { EcsDeployment } from "../constructs/ecs-deploy";
+import { EcsDeployment, ExecutionRolePull } from "../constructs/ecs-deploy";
 import { APPROVAL_STAGES, Pipeline } from "../constructs/pipeline";
 import { PipelineServiceRole } from "../constructs/pipeline-service-role";
 import { PipelinePushTrigger, PushEventBus } from "../constructs/push-events";
@@ -57,15 +57,19 @@ export class PipelineAccountStack extends TerraformStack {
       naming.roleArn(target, naming.pipelineServiceRoleName(ref(p))),
       ...(p.deploy.type === "ecs" ? [naming.roleArn(target, naming.imageDefinitionsRoleName(ref(p)))] : []),
     ]);
+    const bucketName = naming.artifactBucketName(project, target, region);
     const store = new ArtifactStore(this, "artifact-store", {
-      bucketName: naming.artifactBucketName(project, target, region),
+      bucketName,
+      bucketArn: naming.bucketArn(bucketName),
       keyAlias: naming.artifactKeyAliasName(project),
       pipelineAccountId: target,
       sourceAccountId: source,
       region,
+      // Named, not read from source-account's state: the bucket and key policies are then known at
+      // plan, sizes included, before source-account is applied.
       sourceAccessWriters: pipelines.map((p) => ({
         pipeline: p.name,
-        roleArn: fromSource(sourceOutputs.sourceAccessRoleArn(p.name)),
+        roleArn: naming.roleArn(source, naming.sourceAccessRoleName(ref(p))),
         prefix: naming.artifactPrefix(ref(p)),
       })),
       pipelineAccountRoleArns: keyUsers,
@@ -93,7 +97,8 @@ export class PipelineAccountStack extends TerraformStack {
 
       const serviceRole = new PipelineServiceRole(scope, "service-role", {
         roleName: naming.pipelineServiceRoleName(ref(p)),
-        sourceAccessRoleArn,
+        // Named (the same ARN the state holds), so the policy's size is known before source-account is applied.
+        sourceAccessRoleArn: naming.roleArn(source, naming.sourceAccessRoleName(ref(p))),
         artifactBucketArn: store.bucket.arn,
         artifactPrefix: naming.artifactPrefix(ref(p)),
         artifactKeyArn: store.key.arn,
@@ -125,13 +130,38 @@ export class PipelineAccountStack extends TerraformStack {
         });
       }
 
-      const outputName = `${p.name.replace(/-/g, "_")}_pipeline_arn`;
+      const outputName = pipelineArnOutput(p.name);
       new TerraformOutput(this, outputName, {
         value: pipeline.pipeline.arn,
         description: `ARN of the ${p.name} pipeline`,
       }).overrideLogicalId(outputName);
     }
+
+    // One policy per task execution role (roles are shared by services), keyed by the role's name.
+    for (const [roleName, repositories] of executionRolePulls(pipelines)) {
+      new ExecutionRolePull(this, `execution-role-pull_${roleName}`, {
+        roleName,
+        policyName: naming.executionRolePullPolicyName(project),
+        repositoryArns: repositories.map((r) => naming.repositoryArn(region, source, r)),
+      });
+    }
   }
+}
+
+/** The output with a pipeline's ARN: its name with underscores (pipeline names have no underscore, so no two collide). */
+export function pipelineArnOutput(pipeline: string): string {
+  return `${pipeline.replace(/-/g, "_")}_pipeline_arn`;
+}
+
+/** Per task execution role (by name) that the app gives pull rights, the repositories its services pull from, by name. */
+export function executionRolePulls(pipelines: readonly PipelineConfig[]): [string, string[]][] {
+  const byRole = new Map<string, Set<string>>();
+  for (const p of pipelines) {
+    if (p.deploy.type !== "ecs" || !p.deploy.grantExecutionRolePull) continue;
+    const role = naming.roleNameOf(p.deploy.executionRoleName);
+    byRole.set(role, (byRole.get(role) ?? new Set()).add(p.repository.name));
+  }
+  return [...byRole].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([role, repositories]) => [role, [...repositories].sort()]);
 }
 
 function ecsDeployment(
@@ -161,12 +191,5 @@ function ecsDeployment(
     artifactBucketArn: store.bucket.arn,
     artifactPrefix: naming.artifactPrefix(ref),
     artifactKeyArn: store.key.arn,
-    ...(deploy.grantExecutionRolePull && {
-      executionRolePull: {
-        roleName: naming.roleNameOf(deploy.executionRoleName),
-        policyName: `${naming.pipelineName(ref)}-pull-from-source-account`,
-        repositoryArn: naming.repositoryArn(region, config.sourceAccount.accountId, p.repository.name),
-      },
-    }),
   });
 }

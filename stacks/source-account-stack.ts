@@ -3,6 +3,7 @@ import { type Config, DEFAULT_UNTAGGED_IMAGE_DAYS, type PipelineConfig, specific
 import { PushForwarding } from "../constructs/push-events";
 import { SourceAccessRole } from "../constructs/source-access-role";
 import { SourceRepository } from "../constructs/source-repository";
+import { logicalId, type Move, moveChain } from "../lib/addresses";
 import { Construct, TerraformOutput, TerraformStack } from "../lib/cdktf";
 import * as naming from "../lib/naming";
 import { configureBackend, type StackPaths } from "./backend";
@@ -29,29 +30,37 @@ export class SourceAccountStack extends TerraformStack {
     awsProvider(this, config, config.sourceAccount);
     configureBackend(this, id, config.backend, props.paths);
 
-    // Construct ids derive from the pipeline's name, never its position in the list, so adding or
-    // removing one pipeline leaves every other pipeline's resources alone.
+    // Construct ids derive from what a thing is, never from its position in a list: a pipeline's
+    // resources from its name, a repository's from the repository's name, the forwarding to a
+    // pipeline account from that account's stack. Adding, removing or reordering pipelines leaves
+    // every other thing's resources alone.
     const scopes = new Map(config.pipelines.map((p) => [p.name, new Construct(this, p.name)]));
 
-    // A repository has one policy: it is managed once, in the scope of the first pipeline that uses
-    // it, and admits exactly the accounts whose pipelines use it.
+    // A repository has one policy, admitting exactly the accounts whose pipelines use it.
     const repositories = new Map<string, SourceRepository>();
-    for (const p of config.pipelines) {
-      if (repositories.has(p.repository.name)) continue;
-      const users = config.pipelines.filter((q) => q.repository.name === p.repository.name);
-      repositories.set(
-        p.repository.name,
-        new SourceRepository(scopes.get(p.name)!, "repository", {
-          name: p.repository.name,
-          create: p.repository.create,
-          expireUntaggedImagesAfterDays: p.repository.expireUntaggedImagesAfterDays ?? DEFAULT_UNTAGGED_IMAGE_DAYS,
-          ownerStatements: p.repository.ownerStatements,
-          region,
-          sourceAccountId: source,
-          pipelineAccountIds: [...new Set(users.map((q) => pipelineAccountOf(config, q).accountId))],
-        }),
-      );
+    const moves: Move[] = [];
+    for (const [name, users] of repositoryUsers(config.pipelines)) {
+      const { repository } = users[0];
+      const managed = new SourceRepository(this, repositoryScopeId(name), {
+        name,
+        create: repository.create,
+        expireUntaggedImagesAfterDays: repository.expireUntaggedImagesAfterDays ?? DEFAULT_UNTAGGED_IMAGE_DAYS,
+        ownerStatements: repository.ownerStatements,
+        region,
+        sourceAccountId: source,
+        pipelineAccountIds: [...new Set(users.map((q) => pipelineAccountOf(config, q).accountId))].sort(),
+      });
+      repositories.set(name, managed);
+      // Until this release a repository lived in the scope of the first pipeline (in config order)
+      // that used it. Any of its users may have been first: a chain of moves from each of their
+      // scopes ends at its own address, whichever the state holds.
+      for (const resource of [managed.repository, managed.lifecycle, managed.policy]) {
+        if (!resource) continue;
+        const previous = users.map((u) => `${resource.terraformResourceType}.${logicalId([u.name, "repository", resource.node.id])}`);
+        moves.push(...moveChain(previous, `${resource.terraformResourceType}.${this.getLogicalId(resource)}`));
+      }
     }
+    if (moves.length > 0) this.addOverride("moved", moves);
 
     for (const p of config.pipelines) {
       const ref = { project, name: p.name };
@@ -77,24 +86,36 @@ export class SourceAccountStack extends TerraformStack {
       output(sourceOutputs.repositoryUrl(p.name), repository.repositoryUrl, `URL to push the ${p.name} pipeline's images to`);
     }
 
-    const pushed = config.pipelines.filter((p) => p.trigger === "push");
-    if (pushed.length > 0) {
-      const busOf = (p: PipelineConfig) => naming.eventBusArn(region, pipelineAccountOf(config, p).accountId, naming.pushEventBusName(project));
+    const targets = pipelineAccounts(config)
+      .map((a) => ({ account: a, pushes: a.pipelines.filter((p) => p.trigger === "push") }))
+      .filter(({ pushes }) => pushes.length > 0);
+    if (targets.length > 0) {
       new PushForwarding(this, "push-forwarding", {
         roleName: naming.pushForwarderRoleName(project),
         sourceAccountId: source,
-        // Only the buses of accounts that have a pipeline started by a push.
-        targetBusArns: pipelineAccounts(config)
-          .filter((a) => a.pipelines.some((p) => p.trigger === "push"))
-          .map((a) => naming.eventBusArn(region, a.accountId, naming.pushEventBusName(project))),
-        rules: pushed.map((p) => ({
-          id: p.name,
-          ruleName: naming.pushRuleName({ project, name: p.name }),
-          repositoryName: p.repository.name,
-          imageTag: specificTag(p),
-          targetBusArn: busOf(p),
+        targets: targets.map(({ account, pushes }) => ({
+          id: `to-${account.stack}`,
+          ruleName: naming.pushForwardRuleName(project, account.accountId),
+          accountId: account.accountId,
+          busArn: naming.eventBusArn(region, account.accountId, naming.pushEventBusName(project)),
+          pushes: pushes.map((p) => ({ repositoryName: p.repository.name, imageTag: specificTag(p) })),
         })),
       });
     }
   }
+}
+
+/** Each repository's name, and the pipelines that use it (in the order given, by name in a built app). */
+export function repositoryUsers(pipelines: readonly PipelineConfig[]): Map<string, PipelineConfig[]> {
+  const users = new Map<string, PipelineConfig[]>();
+  for (const p of pipelines) users.set(p.repository.name, [...(users.get(p.repository.name) ?? []), p]);
+  return users;
+}
+
+/**
+ * The construct id of a repository's resources: "repository_" and its name ("/" becomes "--",
+ * which a repository name cannot contain). No pipeline's id has an underscore, so none collides.
+ */
+export function repositoryScopeId(repositoryName: string): string {
+  return `repository_${repositoryName}`;
 }

@@ -28,6 +28,7 @@ export class Synth {
     output?: Record<string, { value: string; description?: string }>;
     provider?: Record<string, Record<string, unknown>[]>;
     terraform?: Record<string, unknown>;
+    moved?: { from: string; to: string }[];
   };
 
   constructor(readonly text: string) {

@@ -9,6 +9,7 @@ const PIPELINE_ROLES = ["arn:aws:iam::222222222222:role/demo-web-pipeline"];
 
 const props: ArtifactStoreProps = {
   bucketName: "demo-artifacts-222222222222-eu-west-1",
+  bucketArn: "arn:aws:s3:::demo-artifacts-222222222222-eu-west-1",
   keyAlias: "alias/demo-artifacts",
   pipelineAccountId: "222222222222",
   sourceAccountId: "111111111111",
@@ -27,7 +28,8 @@ const KEY = "store/key";
 const BUCKET_POLICY = "store/bucket-policy";
 const ref = (type: string, path: string, attribute: string) => `\${${out.address(type, path)}.${attribute}}`;
 const keyArn = ref("aws_kms_key", KEY, "arn");
-const bucketArn = ref("aws_s3_bucket", "store/bucket", "arn");
+// The bucket policy names the bucket by its derived ARN, known at plan even on a first deployment.
+const bucketArn = props.bucketArn;
 
 describe("ArtifactStore: the customer-managed key", () => {
   it("rotates, waits 30 days before deletion, and is protected from destroy", () => {

@@ -1,4 +1,4 @@
-import { EcsDeployment, type EcsDeploymentProps, IMAGE_DEFINITIONS_BUILDSPEC } from "../../constructs/ecs-deploy";
+import { EcsDeployment, type EcsDeploymentProps, ExecutionRolePull, IMAGE_DEFINITIONS_BUILDSPEC } from "../../constructs/ecs-deploy";
 import { synthConstruct } from "../../test-support/synth";
 
 const props: EcsDeploymentProps = {
@@ -16,11 +16,6 @@ const props: EcsDeploymentProps = {
   artifactBucketArn: "arn:aws:s3:::demo-artifacts",
   artifactPrefix: "demo-web",
   artifactKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/1234",
-  executionRolePull: {
-    roleName: "web-exec",
-    policyName: "demo-web-pull-from-source-account",
-    repositoryArn: "arn:aws:ecr:eu-west-1:111111111111:repository/web",
-  },
 };
 
 let deployment!: EcsDeployment;
@@ -114,7 +109,7 @@ describe("EcsDeployment: what the pipeline's service role gets", () => {
   });
 });
 
-describe("EcsDeployment: stages and the execution role", () => {
+describe("EcsDeployment: stages", () => {
   it("builds imagedefinitions.json from the source image, then deploys it to the service", () => {
     expect(deployment.stages.map((s) => s.name)).toEqual(["Build", "Deploy"]);
     const [build, deploy] = deployment.stages.map((s) => (s.action as object[])[0]);
@@ -125,23 +120,27 @@ describe("EcsDeployment: stages and the execution role", () => {
       configuration: { ClusterName: "demo", ServiceName: "web", FileName: "imagedefinitions.json" },
     });
   });
+});
 
-  it("lets the execution role get a registry token and pull from the source repository", () => {
-    expect(out.resource("aws_iam_role_policy", "ecs/execution-role-pull")).toMatchObject({ role: "web-exec", name: "demo-web-pull-from-source-account" });
-    expect(out.policyOf("aws_iam_role_policy", "ecs/execution-role-pull")).toEqual([
+describe("ExecutionRolePull", () => {
+  const repositories = ["arn:aws:ecr:eu-west-1:111111111111:repository/api", "arn:aws:ecr:eu-west-1:111111111111:repository/web"];
+  const pull = synthConstruct((scope) => new ExecutionRolePull(scope, "pull", { roleName: "web-exec", policyName: "demo-pull-from-source-account", repositoryArns: repositories }));
+
+  it("lets the execution role get a registry token and pull from every repository its services use, in one inline policy", () => {
+    expect(Object.values(pull.resources("aws_iam_role_policy"))).toHaveLength(1);
+    expect(pull.resource("aws_iam_role_policy", "pull/policy")).toMatchObject({ role: "web-exec", name: "demo-pull-from-source-account" });
+    expect(pull.policyOf("aws_iam_role_policy", "pull/policy")).toEqual([
       { sid: "GetRegistryToken", effect: "Allow", actions: ["ecr:GetAuthorizationToken"], resources: ["*"] },
       {
         sid: "PullFromSourceRepository",
         effect: "Allow",
         actions: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-        resources: ["arn:aws:ecr:eu-west-1:111111111111:repository/web"],
+        resources: repositories,
       },
     ]);
   });
 
-  it("leaves the execution role alone when the config says so", () => {
-    const { executionRolePull: _, ...withoutPull } = props;
-    const untouched = synthConstruct((scope) => new EcsDeployment(scope, "ecs", withoutPull));
-    expect(Object.values(untouched.resources("aws_iam_role_policy"))).toHaveLength(1);
+  it("is not part of the deployment: the deployment leaves the execution role alone", () => {
+    expect(Object.values(out.resources("aws_iam_role_policy")).map((r) => r.role)).toEqual([`\${${out.address("aws_iam_role", "ecs/role")}.name}`]);
   });
 });

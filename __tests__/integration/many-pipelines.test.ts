@@ -5,8 +5,6 @@
 import { config } from "../../test-support/config";
 import { synthApp } from "../../test-support/synth";
 
-const remote = (output: string) => `\${data.terraform_remote_state.source-account-state.outputs.${output}}`;
-
 describe("many pipelines", () => {
   const names = Array.from({ length: 50 }, (_, i) => `svc-${String(i).padStart(2, "0")}`);
   const many = config((c) => {
@@ -21,7 +19,7 @@ describe("many pipelines", () => {
         `arn:aws:s3:::demo-artifacts-222222222222-ap-northeast-1/demo-${name}/*`,
       ]);
       expect(p.statement("aws_iam_role_policy", `${name}/service-role/permissions`, "AssumeOwnSourceAccessRole").resources).toEqual([
-        remote(`${name.replace("-", "_")}_source_access_role_arn`),
+        `arn:aws:iam::111111111111:role/demo-${name}-source-access`,
       ]);
     }
     expect(Object.keys(p.resources("aws_codepipeline"))).toHaveLength(50);
@@ -37,8 +35,8 @@ describe("many pipelines", () => {
       Object.entries(out.json.resource ?? {}).flatMap(([type, blocks]) => Object.keys(blocks).map((n) => `${type}.${n}`));
     const all = withPipelines(some);
     const fewer = withPipelines(some.slice(1));
-    // The first pipeline's scope, or a per-pipeline child of a shared construct ("<name>-rule").
-    const removed = (a: string) => a.includes(`.${some[0]}_`) || a.includes(`_${some[0]}-`);
+    // The first pipeline's scope, or that of its repository (repository_team--<name>), which no other pipeline uses.
+    const removed = (a: string) => a.includes(`.${some[0]}_`) || a.includes(`_team--${some[0]}_`);
     expect(addresses(fewer.source)).toEqual(addresses(all.source).filter((a) => !removed(a)));
     expect(addresses(fewer.pipeline)).toEqual(addresses(all.pipeline).filter((a) => !removed(a)));
     expect(addresses(all.pipeline).filter(removed).length).toBeGreaterThan(3);

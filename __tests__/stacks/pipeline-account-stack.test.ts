@@ -61,21 +61,22 @@ describe("pipeline-account stack", () => {
 
   it("lets each service role assume only its own pipeline's source-access role", () => {
     expect(pipeline.statement("aws_iam_role_policy", "api/service-role/permissions", "AssumeOwnSourceAccessRole").resources).toEqual([
-      remote("api_source_access_role_arn"),
+      `arn:aws:iam::111111111111:role/${source.resource("aws_iam_role", "api/source-access/role").name}`,
     ]);
   });
 
   it("names in the key and bucket policies exactly the roles the stacks create", () => {
-    const sourceRoles = [remote("web_source_access_role_arn"), remote("api_source_access_role_arn")];
+    // Named from the config, not read from source-account's state: the policies are known at plan.
+    const sourceRoles = ["api", "web"].map((name) => `arn:aws:iam::111111111111:role/${source.resource("aws_iam_role", `${name}/source-access/role`).name}`);
     const created = (path: string) => `arn:aws:iam::222222222222:role/${pipeline.resource("aws_iam_role", path).name}`;
-    // The service roles, and the CodeBuild role of the pipeline that deploys to ECS.
-    const keyUsers = [created("web/service-role/role"), created("web/ecs-deployment/role"), created("api/service-role/role")];
+    // The service roles, and the CodeBuild role of the pipeline that deploys to ECS, by pipeline name.
+    const keyUsers = [created("api/service-role/role"), created("web/service-role/role"), created("web/ecs-deployment/role")];
     const key = "artifact-store/key";
     expect(pipeline.statement("aws_kms_key", key, "SourceAccessRolesEncryptArtifacts").condition?.[0].values).toEqual(sourceRoles);
     expect(pipeline.statement("aws_kms_key", key, "PipelineRolesUseKey").condition?.[0].values).toEqual(keyUsers);
     const bucketPolicy = "artifact-store/bucket-policy";
-    expect(pipeline.statement("aws_s3_bucket_policy", bucketPolicy, "SourceAccessWritesWeb").condition?.[0].values).toEqual([sourceRoles[0]]);
-    expect(pipeline.statement("aws_s3_bucket_policy", bucketPolicy, "SourceAccessWritesApi").condition?.[0].values).toEqual([sourceRoles[1]]);
+    expect(pipeline.statement("aws_s3_bucket_policy", bucketPolicy, "SourceAccessWritesApi").condition?.[0].values).toEqual([sourceRoles[0]]);
+    expect(pipeline.statement("aws_s3_bucket_policy", bucketPolicy, "SourceAccessWritesWeb").condition?.[0].values).toEqual([sourceRoles[1]]);
   });
 
   it("matches the service role names the source-account trust policies expect", () => {
@@ -116,13 +117,26 @@ describe("pipeline-account stack", () => {
   });
 
   it("gives the execution role the pull permission on the source repository", () => {
-    expect(pipeline.resource("aws_iam_role_policy", "web/ecs-deployment/execution-role-pull")).toMatchObject({
-      role: "demo-web-task-execution",
-      name: "demo-web-pull-from-source-account",
-    });
-    expect(
-      pipeline.statement("aws_iam_role_policy", "web/ecs-deployment/execution-role-pull", "PullFromSourceRepository").resources,
-    ).toEqual(["arn:aws:ecr:ap-northeast-1:111111111111:repository/web"]);
+    const pull = "execution-role-pull_demo-web-task-execution/policy";
+    expect(pipeline.resource("aws_iam_role_policy", pull)).toMatchObject({ role: "demo-web-task-execution", name: "demo-pull-from-source-account" });
+    expect(pipeline.statement("aws_iam_role_policy", pull, "PullFromSourceRepository").resources).toEqual([
+      "arn:aws:ecr:ap-northeast-1:111111111111:repository/web",
+    ]);
+  });
+
+  it("gives an execution role that several services share one policy listing every repository they pull from", () => {
+    // GIVEN api also deploys to ECS with web's execution role
+    const { pipeline: p } = synthApp(
+      config((c) => {
+        c.pipelines[1].deploy = { ...(c.pipelines[0].deploy as object), service: "api", containerName: "api" } as typeof c.pipelines[1]["deploy"];
+      }),
+    );
+    // THEN one inline policy on the role, naming both repositories
+    expect(Object.values(p.resources("aws_iam_role_policy")).filter((r) => r.role === "demo-web-task-execution")).toHaveLength(1);
+    expect(p.statement("aws_iam_role_policy", "execution-role-pull_demo-web-task-execution/policy", "PullFromSourceRepository").resources).toEqual([
+      "arn:aws:ecr:ap-northeast-1:111111111111:repository/platform/api",
+      "arn:aws:ecr:ap-northeast-1:111111111111:repository/web",
+    ]);
   });
 
   it("starts a pushed pipeline from forwarded events of the source account, and not a manual one", () => {
@@ -175,7 +189,7 @@ describe("pipeline-account stack", () => {
 
   it('matches any tag, and lets the action read ECR\'s default tag, when imageTag is "*"', () => {
     const { source: s, pipeline: p } = synthApp(config((c) => (c.pipelines[0].imageTag = "*")));
-    const forwarded = JSON.parse(String(s.resource("aws_cloudwatch_event_rule", "push-forwarding/web-rule").event_pattern));
+    const forwarded = JSON.parse(String(s.resource("aws_cloudwatch_event_rule", "push-forwarding/to-pipeline-account-rule").event_pattern));
     expect(forwarded.detail).not.toHaveProperty("image-tag");
     const started = JSON.parse(String(p.resource("aws_cloudwatch_event_rule", "web/push-trigger/rule").event_pattern));
     expect(started.detail).not.toHaveProperty("image-tag");
@@ -224,7 +238,7 @@ describe("ECS roles named by ARN, with a path", () => {
   });
 
   it("attaches the pull policy to the role by its name, which IAM takes without the path", () => {
-    expect(pipeline.resource("aws_iam_role_policy", "web/ecs-deployment/execution-role-pull").role).toBe("ecsTaskExecutionRole");
+    expect(pipeline.resource("aws_iam_role_policy", "execution-role-pull_ecsTaskExecutionRole/policy").role).toBe("ecsTaskExecutionRole");
   });
 
   it("refuses a role ARN of another account than the pipeline's", () => {

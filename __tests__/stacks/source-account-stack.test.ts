@@ -24,7 +24,7 @@ describe("source-account stack", () => {
 
   it("creates the repository of a pipeline that asks for it, and adopts the other", () => {
     expect(Object.values(source.resources("aws_ecr_repository")).map((r) => r.name)).toEqual(["web"]);
-    expect(source.resource("aws_ecr_repository_policy", "api/repository/policy").repository).toBe("platform/api");
+    expect(source.resource("aws_ecr_repository_policy", "repository_platform--api/policy").repository).toBe("platform/api");
   });
 
   it("has one source-access role per pipeline, each trusting its own pipeline's service role", () => {
@@ -44,7 +44,7 @@ describe("source-account stack", () => {
     expect(source.statement("aws_iam_role_policy", api, "WriteOwnArtifacts").resources).toEqual([
       "arn:aws:s3:::demo-artifacts-222222222222-ap-northeast-1/demo-api/*",
     ]);
-    const webRepository = source.address("aws_ecr_repository", "web/repository/repository");
+    const webRepository = source.address("aws_ecr_repository", "repository_web/repository");
     expect(source.statement("aws_iam_role_policy", "web/source-access/permissions", "DescribeOwnRepository").resources).toEqual([
       `\${${webRepository}.arn}`,
     ]);
@@ -52,7 +52,7 @@ describe("source-account stack", () => {
 
   it("outputs, per pipeline, the role ARN and the repository's name, ARN and URL", () => {
     const role = source.address("aws_iam_role", "web/source-access/role");
-    const repository = source.address("aws_ecr_repository", "web/repository/repository");
+    const repository = source.address("aws_ecr_repository", "repository_web/repository");
     expect(source.json.output).toMatchObject({
       web_source_access_role_arn: { value: `\${${role}.arn}` },
       web_repository_name: { value: `\${${repository}.name}` },
@@ -67,17 +67,18 @@ describe("source-account stack", () => {
 
   it("forwards pushes to a pushed pipeline's repository to the project's own bus in the pipeline account", () => {
     const role = source.address("aws_iam_role", "push-forwarding/role");
-    expect(source.resource("aws_cloudwatch_event_target", "push-forwarding/web-target")).toEqual({
-      rule: `\${${source.address("aws_cloudwatch_event_rule", "push-forwarding/web-rule")}.name}`,
+    expect(source.resource("aws_cloudwatch_event_target", "push-forwarding/to-pipeline-account-target")).toEqual({
+      rule: `\${${source.address("aws_cloudwatch_event_rule", "push-forwarding/to-pipeline-account-rule")}.name}`,
       target_id: "pipeline-account-bus",
       arn: "arn:aws:events:ap-northeast-1:222222222222:event-bus/demo-image-pushes",
       role_arn: `\${${role}.arn}`,
     });
-    expect(JSON.parse(String(source.resource("aws_cloudwatch_event_rule", "push-forwarding/web-rule").event_pattern))).toEqual({
+    expect(JSON.parse(String(source.resource("aws_cloudwatch_event_rule", "push-forwarding/to-pipeline-account-rule").event_pattern))).toEqual({
       source: ["aws.ecr"],
       "detail-type": ["ECR Image Action"],
       detail: { "action-type": ["PUSH"], result: ["SUCCESS"], "repository-name": ["web"], "image-tag": ["latest"] },
     });
+    expect(source.resource("aws_cloudwatch_event_rule", "push-forwarding/to-pipeline-account-rule").name).toBe("demo-image-pushes-to-222222222222");
     // api is started by hand: no rule for it.
     expect(Object.keys(source.resources("aws_cloudwatch_event_rule"))).toHaveLength(1);
   });
@@ -99,6 +100,17 @@ describe("source-account stack", () => {
         actions: ["events:PutEvents"],
         resources: ["arn:aws:events:ap-northeast-1:222222222222:event-bus/demo-image-pushes"],
       },
+    ]);
+  });
+
+  it("moves each repository's resources from where the first pipeline using it kept them", () => {
+    // GIVEN the addresses the example's repositories had before they were keyed by their own name
+    // (__tests__/stacks/addresses/example.json), WHEN synthesized now, THEN each is moved to its new one.
+    expect(source.json.moved).toEqual([
+      { from: "aws_ecr_repository_policy.api_repository_policy_88424B93", to: source.address("aws_ecr_repository_policy", "repository_platform--api/policy") },
+      { from: "aws_ecr_repository.web_repository_9336F4A2", to: source.address("aws_ecr_repository", "repository_web/repository") },
+      { from: "aws_ecr_lifecycle_policy.web_repository_lifecycle_06942535", to: source.address("aws_ecr_lifecycle_policy", "repository_web/lifecycle") },
+      { from: "aws_ecr_repository_policy.web_repository_policy_FB72E6AD", to: source.address("aws_ecr_repository_policy", "repository_web/policy") },
     ]);
   });
 
