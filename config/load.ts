@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as v from "valibot";
 import { scanJson, type DuplicateKey, type JsonPath } from "./json-scan";
+import { nameProblems } from "./names";
 import { type Config, CONFIG_EXPECTED, ConfigSchema, PIPELINE_ACCOUNTS_EXPECTED, relationProblems } from "./schema";
 
 /**
@@ -68,7 +69,9 @@ export function parseConfig(raw: unknown, source: string): Config {
   if (!result.success) {
     throw new ConfigError(source, result.issues.map((issue) => describeIssue(issue, raw)));
   }
+  // Derived names are checked once the relations hold (every pipeline has its account).
   const related = relationProblems(result.output);
+  if (related.length === 0) related.push(...nameProblems(result.output));
   if (related.length > 0) {
     throw new ConfigError(
       source,
