@@ -24,6 +24,7 @@ import { ACCESS_TABLE, readBlock, readReadme } from "../../scripts/readme";
 import { terraformEnv, type TerraformResult } from "../../terraform/cli";
 import { renderedStacks, renderModules, type RenderedStack } from "../../terraform/render";
 import { RUN, runTestRoot, writeTestRoot, type StackModule } from "../../terraform/test-root";
+import { policyTexts } from "../../stacks/limits";
 import { sourceOutputs } from "../../stacks/outputs";
 import { ROOT } from "../../test-support/config";
 import { renderedExample } from "../../test-support/doctor/fake-aws";
@@ -129,6 +130,22 @@ describe("every stack of both examples, rendered by the real AWS provider", () =
       "pipeline-account: the key's policy is not the key policy document",
       expect.stringMatching(/^pipeline-account: web: the ECR source action does not run as its source-access role arn:aws:iam::\d{12}:role\//),
     ]);
+  });
+});
+
+describe("the size model of stacks/limits.ts", () => {
+  it.each(examples.map((e) => [e.name, e] as const))("%s: computes every policy the stacks attach exactly as the provider renders it", (_, example) => {
+    const stacks = rendered.get(example.name)!;
+    for (const module of example.modules) {
+      const { stack, json, context } = module.stack;
+      const attached = stacks.find((s) => s.stack === stack)!.resources;
+      const model = policyTexts(stack, json, context);
+      expect(model.length).toBeGreaterThan(3);
+      for (const { address, attribute, text } of model) {
+        const resource = attached.find((r) => r.address === address);
+        expect([stack, address, attribute, text]).toEqual([stack, address, attribute, resource?.values[attribute]]);
+      }
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { ecrPushPattern } from "../../lib/events";
+import { ecrPushesPattern, ecrPushPattern, EVENT_PATTERN_LIMIT, packedPushPatterns, packPushes } from "../../lib/events";
 
 /** ECR's documented event for a completed image push (Amazon ECR User Guide, "Amazon ECR events and EventBridge"). */
 const documentedPush = {
@@ -61,5 +61,34 @@ describe("ecrPushPattern", () => {
     const receiving = ecrPushPattern({ repositoryName: "web", imageTag: "latest", fromAccount: "111111111111" });
     expect(matches(receiving, documentedPush)).toBe(true);
     expect(matches(receiving, { ...documentedPush, account: "333333333333" })).toBe(false);
+  });
+});
+
+describe("ecrPushesPattern and packPushes", () => {
+  it("matches exactly the repositories and tags it lists: one clause per tag under $or", () => {
+    const pattern = ecrPushesPattern([
+      { repositoryName: "web", imageTag: "main" },
+      { repositoryName: "api", imageTag: "main" },
+      { repositoryName: "worker" },
+    ]);
+    expect(pattern.detail).toEqual({
+      "action-type": ["PUSH"],
+      result: ["SUCCESS"],
+      $or: [{ "repository-name": ["worker"] }, { "repository-name": ["api", "web"], "image-tag": ["main"] }],
+    });
+  });
+
+  it("keeps one repository's pattern as the single-pipeline pattern was", () => {
+    expect(ecrPushesPattern([{ repositoryName: "web", imageTag: "latest" }])).toEqual(ecrPushPattern({ repositoryName: "web", imageTag: "latest" }));
+  });
+
+  it("packs long names into as few patterns as fit EventBridge's 2,048 characters, every repository in one of them", () => {
+    const pushes = Array.from({ length: 20 }, (_, i) => ({ repositoryName: `team-${String(i).padStart(2, "0")}/${"y".repeat(240)}`, imageTag: "main" }));
+    const patterns = packedPushPatterns(pushes);
+    expect(patterns.length).toBe(3);
+    for (const p of patterns) expect(p.length).toBeLessThanOrEqual(EVENT_PATTERN_LIMIT);
+    const listed = patterns.flatMap((p) => JSON.parse(p).detail["repository-name"] as string[]);
+    expect(listed.sort()).toEqual(pushes.map((p) => p.repositoryName).sort());
+    expect(packPushes(pushes).map((g) => g.length)).toEqual([7, 7, 6]);
   });
 });

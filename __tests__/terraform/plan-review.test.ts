@@ -457,3 +457,51 @@ describe("resources moved to new addresses (moved blocks)", () => {
   });
 
 });
+
+/**
+ * The upgrade of a deployed project from release 0.1, as Terraform plans it: the fixtures are the
+ * plans of today's stacks against the state of both examples as release 0.1 (commit 7c59723)
+ * applied them (rendered there with scripts/plan-fixtures.ts's appliedState, planned here with its
+ * plan()). __tests__/stacks/upgrade.test.ts checks the same from the config, for any release-0.1
+ * address; this is Terraform's own word on it.
+ */
+describe.each(["example", "two-accounts"])("upgrading the %s config from release 0.1", (example) => {
+  let r: Awaited<ReturnType<typeof review>>;
+  beforeAll(async () => {
+    r = await review(`upgrade-0.1-${example}`);
+  });
+
+  it("moves each repository, lifecycle and repository policy: no repository, policy, role, key or bucket is created or destroyed", () => {
+    const changes = scenario(`upgrade-0.1-${example}`).plans.flatMap((p) => changedResources(p.plan).map((c) => ({ ...c, stack: p.stack })));
+    const kept = /^aws_(ecr_repository|ecr_repository_policy|ecr_lifecycle_policy|iam_role|kms_key|kms_alias|s3_bucket|s3_bucket_policy)$/;
+    expect(changes.filter((c) => kept.test(c.type) && c.action !== "move")).toEqual([]);
+    expect(changes.filter((c) => c.action === "move").map((c) => c.type).sort()).toEqual(
+      example === "example"
+        ? ["aws_ecr_lifecycle_policy", "aws_ecr_repository", "aws_ecr_repository_policy", "aws_ecr_repository_policy"]
+        : ["aws_ecr_lifecycle_policy", "aws_ecr_repository", "aws_ecr_repository_policy"],
+    );
+  });
+
+  it("replaces only what is keyed anew: the forwarding rule and its target (one per account now), and the pull policy (one per execution role)", () => {
+    const replaced = scenario(`upgrade-0.1-${example}`).plans.flatMap((p) =>
+      changedResources(p.plan)
+        .filter((c) => c.action === "create" || c.action === "delete")
+        .map((c) => `${p.stack} ${c.action} ${c.type}`),
+    );
+    expect(replaced.sort()).toEqual(
+      [
+        "source-account create aws_cloudwatch_event_rule",
+        "source-account create aws_cloudwatch_event_target",
+        "source-account delete aws_cloudwatch_event_rule",
+        "source-account delete aws_cloudwatch_event_target",
+        ...(example === "example" ? ["pipeline-account create aws_iam_role_policy", "pipeline-account delete aws_iam_role_policy"] : []),
+      ].sort(),
+    );
+  });
+
+  it("is a change, not a dangerous one, and changes no access", () => {
+    expect(r.code).toBe(EXIT.changes);
+    expect(r.summary).not.toContain("DANGER");
+    expect(r.diff.changes).toEqual([]);
+  });
+});
