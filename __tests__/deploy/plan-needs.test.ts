@@ -78,13 +78,13 @@ describe("names the first deployment creates", () => {
   it("source account: the push rule on the default bus, the repository it creates, three roles; the adopted repository must exist", () => {
     const names = namesOfPlan(sourceIndex);
     expect(names.creations.map((c) => `${c.kind} ${c.name}${c.parent ? ` (${c.parent})` : ""} → ${c.importId}`)).toEqual([
-      "rule demo-web-image-push (default) → demo-web-image-push",
+      "rule demo-image-pushes-to-222222222222 (default) → demo-image-pushes-to-222222222222",
       "repository web → web",
       "role demo-api-source-access → demo-api-source-access",
       "role demo-forward-image-pushes → demo-forward-image-pushes",
       "role demo-web-source-access → demo-web-source-access",
     ]);
-    expect(names.prerequisites).toEqual([{ address: "aws_ecr_repository_policy.api_repository_policy_88424B93", kind: "repository", name: "platform/api" }]);
+    expect(names.prerequisites).toEqual([{ address: "aws_ecr_repository_policy.repository_platform--api_policy_598035D3", kind: "repository", name: "platform/api" }]);
     expect(names.unnamed).toEqual([]);
   });
 
@@ -100,12 +100,12 @@ describe("names the first deployment creates", () => {
       "role demo-web-codebuild",
       "role demo-web-start-pipeline",
       "role demo-web-pipeline",
-      "inline policy demo-web-pull-from-source-account (demo-web-task-execution)",
+      "inline policy demo-pull-from-source-account (demo-web-task-execution)",
       "key alias alias/demo-artifacts",
       "bucket demo-artifacts-222222222222-ap-northeast-1",
     ]);
-    expect(names.creations.find((c) => c.type === "aws_iam_role_policy")?.importId).toBe("demo-web-task-execution:demo-web-pull-from-source-account");
-    expect(names.prerequisites).toEqual([{ address: "aws_iam_role_policy.web_ecs-deployment_execution-role-pull_0DA34B52", kind: "role", name: "demo-web-task-execution" }]);
+    expect(names.creations.find((c) => c.type === "aws_iam_role_policy")?.importId).toBe("demo-web-task-execution:demo-pull-from-source-account");
+    expect(names.prerequisites).toEqual([{ address: "aws_iam_role_policy.execution-role-pull_demo-web-task-execution_policy_9B2F201D", kind: "role", name: "demo-web-task-execution" }]);
   });
 
   it("a replacement that keeps its name creates none; one that renames creates the new name", () => {
@@ -152,7 +152,7 @@ describe("what each change is authorized on", () => {
   it("passes each role it creates to the service that uses it: the ARN from the configuration's reference", () => {
     expect(on(pipelineIndex, "aws_codepipeline.web_pipeline_C6F832EF", "iam:PassRole")).toEqual([`arn:aws:iam::${B}:role/demo-web-pipeline`]);
     expect(on(pipelineIndex, "aws_codebuild_project.web_ecs-deployment_project_A58478CE", "iam:PassRole")).toEqual([`arn:aws:iam::${B}:role/demo-web-codebuild`]);
-    expect(on(sourceIndex, "aws_cloudwatch_event_target.push-forwarding_web-target_BD2A3A0C", "iam:PassRole")).toEqual([`arn:aws:iam::${A}:role/demo-forward-image-pushes`]);
+    expect(on(sourceIndex, "aws_cloudwatch_event_target.push-forwarding_to-pipeline-account-target_F48913E6", "iam:PassRole")).toEqual([`arn:aws:iam::${A}:role/demo-forward-image-pushes`]);
   });
 
   it("acts on the bucket its sub-resources name by reference, the rule on its bus, the log group with :* except for tagging", () => {
@@ -162,7 +162,7 @@ describe("what each change is authorized on", () => {
     expect(on(pipelineIndex, "aws_cloudwatch_event_target.web_push-trigger_target_E2805691", "events:PutTargets")).toEqual([
       `arn:aws:events:${REGION}:${B}:rule/demo-image-pushes/demo-web-image-push`,
     ]);
-    expect(on(sourceIndex, "aws_cloudwatch_event_rule.push-forwarding_web-rule_7F670FB8", "events:PutRule")).toEqual([`arn:aws:events:${REGION}:${A}:rule/demo-web-image-push`]);
+    expect(on(sourceIndex, "aws_cloudwatch_event_rule.push-forwarding_to-pipeline-account-rule_1880ED86", "events:PutRule")).toEqual([`arn:aws:events:${REGION}:${A}:rule/demo-image-pushes-to-222222222222`]);
     const group = `arn:aws:logs:${REGION}:${B}:log-group:/aws/codebuild/demo-web-imagedefinitions`;
     expect(on(pipelineIndex, "aws_cloudwatch_log_group.web_ecs-deployment_logs_42DC0C9F", "logs:CreateLogGroup")).toEqual([`${group}:*`]);
     expect(on(pipelineIndex, "aws_cloudwatch_log_group.web_ecs-deployment_logs_42DC0C9F", "logs:TagResource")).toEqual([group]);
@@ -175,7 +175,7 @@ describe("what each change is authorized on", () => {
       `arn:aws:kms:${REGION}:${B}:alias/demo-artifacts`,
       `arn:aws:kms:${REGION}:${B}:key/*`,
     ]);
-    expect(on(pipelineIndex, "aws_iam_role_policy.web_ecs-deployment_execution-role-pull_0DA34B52", "iam:PutRolePolicy")).toEqual([`arn:aws:iam::${B}:role/demo-web-task-execution`]);
+    expect(on(pipelineIndex, "aws_iam_role_policy.execution-role-pull_demo-web-task-execution_policy_9B2F201D", "iam:PutRolePolicy")).toEqual([`arn:aws:iam::${B}:role/demo-web-task-execution`]);
   });
 
   it("a delete acts on what the state holds, with the role's path; an update passes the role it keeps", () => {

@@ -68,7 +68,7 @@ describe("a name the plan creates is taken", () => {
     [
       "the repository in A",
       (a) => a.repositories.add("web"),
-      `source-account: repository web already exists in account ${A} and is not in source-account's state: ${advice("source-account", "aws_ecr_repository.web_repository_9336F4A2", "web")}`,
+      `source-account: repository web already exists in account ${A} and is not in source-account's state: ${advice("source-account", "aws_ecr_repository.repository_web_repository_9E5131C5", "web")}`,
     ],
     [
       "a pipeline",
@@ -77,8 +77,8 @@ describe("a name the plan creates is taken", () => {
     ],
     [
       "the push rule on A's default bus",
-      (a) => a.buses.get("default")!.add("demo-web-image-push"),
-      `source-account: rule demo-web-image-push on event bus default already exists in account ${A} and is not in source-account's state: ${advice("source-account", "aws_cloudwatch_event_rule.push-forwarding_web-rule_7F670FB8", "demo-web-image-push")}`,
+      (a) => a.buses.get("default")!.add("demo-image-pushes-to-222222222222"),
+      `source-account: rule demo-image-pushes-to-222222222222 on event bus default already exists in account ${A} and is not in source-account's state: ${advice("source-account", "aws_cloudwatch_event_rule.push-forwarding_to-pipeline-account-rule_1880ED86", "demo-image-pushes-to-222222222222")}`,
     ],
     [
       "the project's bus in B",
@@ -112,11 +112,11 @@ describe("a name the plan creates is taken", () => {
     ],
     [
       "an inline policy of that name on the execution role (the apply would overwrite it)",
-      (_a, b) => b.roles.get("demo-web-task-execution")!.policies.add("demo-web-pull-from-source-account"),
-      `pipeline-account: inline policy demo-web-pull-from-source-account of role demo-web-task-execution already exists in account ${B} and is not in pipeline-account's state: applying would overwrite it; ${advice(
+      (_a, b) => b.roles.get("demo-web-task-execution")!.policies.add("demo-pull-from-source-account"),
+      `pipeline-account: inline policy demo-pull-from-source-account of role demo-web-task-execution already exists in account ${B} and is not in pipeline-account's state: applying would overwrite it; ${advice(
         "pipeline-account",
-        "aws_iam_role_policy.web_ecs-deployment_execution-role-pull_0DA34B52",
-        "demo-web-task-execution:demo-web-pull-from-source-account",
+        "aws_iam_role_policy.execution-role-pull_demo-web-task-execution_policy_9B2F201D",
+        "demo-web-task-execution:demo-pull-from-source-account",
       )}`,
     ],
   ])("%s: one stop, naming it, the account and what to do", async (_what, leave, expected) => {
@@ -124,20 +124,20 @@ describe("a name the plan creates is taken", () => {
   });
 
   it("a rule of that name on another bus is not in the way", async () => {
-    expect(stops(await preflight(world((a) => a.buses.set("other", new Set(["demo-web-image-push"])))))).toEqual([]);
+    expect(stops(await preflight(world((a) => a.buses.set("other", new Set(["demo-image-pushes-to-222222222222"])))))).toEqual([]);
   });
 });
 
 describe("what the plan changes without creating must exist", () => {
   it("the execution role the config names", async () => {
     expect(stops(await preflight(world((_a, b) => b.roles.delete("demo-web-task-execution"))))).toEqual([
-      `pipeline-account: role demo-web-task-execution does not exist in account ${B}, and aws_iam_role_policy.web_ecs-deployment_execution-role-pull_0DA34B52 puts an inline policy on it: create the role, or correct the role the config names`,
+      `pipeline-account: role demo-web-task-execution does not exist in account ${B}, and aws_iam_role_policy.execution-role-pull_demo-web-task-execution_policy_9B2F201D puts an inline policy on it: create the role, or correct the role the config names`,
     ]);
   });
 
   it("the repository the config adopts", async () => {
     expect(stops(await preflight(world((a) => a.repositories.delete("platform/api"))))).toEqual([
-      `source-account: repository platform/api does not exist in account ${A}, and aws_ecr_repository_policy.api_repository_policy_88424B93 sets its policy (the config adopts it: "create": false): create the repository, or let the app create it ("create": true)`,
+      `source-account: repository platform/api does not exist in account ${A}, and aws_ecr_repository_policy.repository_platform--api_policy_598035D3 sets its policy (the config adopts it: "create": false): create the repository, or let the app create it ("create": true)`,
     ]);
   });
 });
