@@ -3,6 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "./config";
+import { commandEnv } from "./process";
 
 export const PLAN_SCRIPT = "commands/plan.ts";
 
@@ -10,7 +11,7 @@ export const PLAN_SCRIPT = "commands/plan.ts";
 export function runPlan(args: readonly string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, ["-r", "./scripts/register.js", PLAN_SCRIPT, ...args], {
     cwd: ROOT,
-    env: { ...process.env, PIPELINE_CONFIG: "", ...env },
+    env: commandEnv(env),
     encoding: "utf8",
   });
 }

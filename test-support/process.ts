@@ -20,14 +20,21 @@ export interface Started {
 }
 
 /**
- * Starts `script` (a path from the repository root) with `args`; `env` adds to ours (PIPELINE_CONFIG
- * cleared). `root` is the checkout to run it in (default: this one).
+ * The environment a command under test gets: ours without PIPELINE_CONFIG (so the example config)
+ * and without npm's settings (the npm that runs the tests exports its own, which a command would
+ * take for its flags typed before --), then `env`.
+ */
+export function commandEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const inherited = Object.entries(process.env).filter(([name]) => name !== "PIPELINE_CONFIG" && !name.startsWith("npm_config_"));
+  return { ...Object.fromEntries(inherited), ...env };
+}
+
+/**
+ * Starts `script` (a path from the repository root) with `args`; `env` adds to ours (see
+ * commandEnv). `root` is the checkout to run it in (default: this one).
  */
 export function start(script: string, args: readonly string[] = [], env: Record<string, string> = {}, root = ROOT): Started {
-  const child = spawn(process.execPath, ["-r", "./scripts/register.js", script, ...args], {
-    cwd: root,
-    env: { ...process.env, PIPELINE_CONFIG: "", ...env },
-  });
+  const child = spawn(process.execPath, ["-r", "./scripts/register.js", script, ...args], { cwd: root, env: commandEnv(env) });
   let stdout = "";
   let stderr = "";
   const waiting: { pattern: string; resolve: () => void }[] = [];
