@@ -197,20 +197,6 @@ export function onExit(undo: () => void): () => void {
   return once;
 }
 
-/**
- * A new temporary directory, removed when the process exits. An unusable TMPDIR (missing, a file,
- * read-only) is one line naming it, before any work.
- */
-export function makeTempDir(prefix: string, base: string = os.tmpdir()): { readonly dir: string; readonly remove: () => void } {
-  let dir: string;
-  try {
-    dir = fs.mkdtempSync(path.join(base, prefix));
-  } catch (e) {
-    throw new UserError(`cannot create a temporary directory in ${base}: ${errorCode(e)}; set TMPDIR to a writable directory`);
-  }
-  return { dir, remove: onExit(() => fs.rmSync(dir, { recursive: true, force: true })) };
-}
-
 function processRuns(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
@@ -219,6 +205,60 @@ function processRuns(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/** In each temporary directory: the process that made it, and on which machine ("<pid> <host>"). */
+const TEMP_OWNER = ".owner";
+
+/**
+ * Removes the temporary directories named `<prefix>*` in `base` whose owner is gone: what a run
+ * killed with SIGKILL (which no exit hook sees) left behind. Only directories with an owner file
+ * written on this machine, by a process that no longer runs: never another machine's (a shared
+ * TMPDIR), never a live process's, never one whose owner file is not written yet.
+ */
+function removeAbandoned(prefix: string, base: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(base).filter((name) => name.startsWith(prefix));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const dir = path.join(base, name);
+    try {
+      const [pid, host] = fs.readFileSync(path.join(dir, TEMP_OWNER), "utf8").trim().split(" ");
+      if (host === os.hostname() && !processRuns(Number(pid))) fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // No owner file (not ours, or not written yet), or not ours to remove: left alone.
+    }
+  }
+}
+
+export interface TempDir {
+  readonly dir: string;
+  /** Removes it now (it is removed at exit otherwise). */
+  readonly remove: () => void;
+  /** The file in it that names its owner: a directory that outlives the run (renamed elsewhere) goes without it. */
+  readonly ownerFile: string;
+}
+
+/**
+ * A new temporary directory, removed when the process exits; one an earlier run left (killed by
+ * SIGKILL) is removed first. An unusable TMPDIR (missing, a file, read-only) is one line naming
+ * it, before any work.
+ */
+export function makeTempDir(prefix: string, base: string = os.tmpdir()): TempDir {
+  removeAbandoned(prefix, base);
+  let dir: string;
+  try {
+    dir = fs.mkdtempSync(path.join(base, prefix));
+  } catch (e) {
+    throw new UserError(`cannot create a temporary directory in ${base}: ${errorCode(e)}; set TMPDIR to a writable directory`);
+  }
+  const remove = onExit(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const ownerFile = path.join(dir, TEMP_OWNER);
+  fs.writeFileSync(ownerFile, `${process.pid} ${os.hostname()}\n`);
+  return { dir, remove, ownerFile };
 }
 
 function lockHolder(file: string): number | undefined {

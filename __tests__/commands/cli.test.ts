@@ -145,6 +145,29 @@ describe("makeTempDir", () => {
     expect(fs.existsSync(temp.dir)).toBe(false);
   });
 
+  it("removes the directories of its prefix whose owner is gone, and only those", async () => {
+    const base = fs.mkdtempSync(path.join(work, "tmp-"));
+    const gone = spawn(process.execPath, ["-e", ""]);
+    await new Promise((resolve) => gone.on("exit", resolve));
+    const owned = (name: string, owner: string | undefined) => {
+      fs.mkdirSync(path.join(base, name));
+      if (owner !== undefined) fs.writeFileSync(path.join(base, name, ".owner"), owner);
+      return name;
+    };
+    owned("plan-killed", `${gone.pid} ${os.hostname()}\n`);
+    const kept = [
+      // The parent of this test process runs for as long as the test does.
+      owned("plan-running", `${process.ppid} ${os.hostname()}\n`),
+      owned("plan-elsewhere", `${gone.pid} another-machine\n`),
+      owned("plan-no-owner", undefined),
+      owned("bench-killed", `${gone.pid} ${os.hostname()}\n`),
+    ];
+    const temp = makeTempDir("plan-", base);
+    expect(fs.readdirSync(base).sort()).toEqual([...kept, path.basename(temp.dir)].sort());
+    expect(fs.readFileSync(temp.ownerFile, "utf8")).toBe(`${process.pid} ${os.hostname()}\n`);
+    temp.remove();
+  });
+
   it("names an unusable temporary directory in one line", () => {
     const missing = path.join(work, "missing");
     expect(() => makeTempDir("x-", missing)).toThrow(

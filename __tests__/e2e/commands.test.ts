@@ -94,6 +94,42 @@ describe("npm run verify:access -- --write-readme", () => {
   });
 });
 
+describe("temporary directories", () => {
+  // A command of our own making a temporary directory as the commands do, and holding it if asked.
+  const fixture = path.join(work, "temp-dir.ts");
+  fs.writeFileSync(
+    fixture,
+    [
+      `import { makeTempDir } from ${JSON.stringify(path.join(ROOT, "commands", "cli"))};`,
+      'process.stdout.write(`${makeTempDir("plan-").dir}\\n`);',
+      'if (process.argv[2] === "hold") setInterval(() => undefined, 1000);',
+      "",
+    ].join("\n"),
+  );
+
+  async function holding(tmp: string): Promise<{ dir: string; kill: () => Promise<unknown> }> {
+    const held = start(fixture, ["hold"], { TMPDIR: tmp });
+    await held.waitFor("\n");
+    return { dir: held.output().stdout.trim(), kill: () => (held.child.kill("SIGKILL"), held.finished) };
+  }
+
+  it("a run killed with SIGKILL leaves its own; the next start removes it, and never a running one's", async () => {
+    const tmp = fs.mkdtempSync(path.join(work, "tmp-"));
+    const killed = await holding(tmp);
+    await killed.kill();
+    expect(fs.existsSync(killed.dir)).toBe(true);
+    const running = await holding(tmp);
+    try {
+      const next = await run(fixture, [], { TMPDIR: tmp });
+      expect(next.status).toBe(0);
+      expect(fs.existsSync(killed.dir)).toBe(false);
+      expect(fs.readdirSync(tmp)).toEqual([path.basename(running.dir)]);
+    } finally {
+      await running.kill();
+    }
+  });
+});
+
 describe("errors", () => {
   // A command of our own, through the shared runCommand: a user error, then a bug.
   const fixture = path.join(work, "fixture.ts");
