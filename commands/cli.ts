@@ -68,13 +68,98 @@ function usageMessage(e: NodeJS.ErrnoException, options: Options): string {
   return e.message.replace(/\s+/g, " ");
 }
 
+/** An argument as a shell would need it typed. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./<>-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * The npm config files that can set `key` for a script npm runs, in npm's order (project, user,
+ * global, npm's own), as npm names them in the environment it gives the script.
+ */
+function npmConfigFiles(env: NodeJS.ProcessEnv): string[] {
+  const files = [
+    env.npm_config_local_prefix && path.join(env.npm_config_local_prefix, ".npmrc"),
+    env.npm_config_userconfig,
+    env.npm_config_globalconfig,
+    env.npm_execpath && path.resolve(path.dirname(env.npm_execpath), "..", "npmrc"),
+  ];
+  return [...new Set(files.filter((f): f is string => Boolean(f)))];
+}
+
+/** The first of npm's config files that sets `key` (outside any [section]), with the line that does. */
+function npmConfigSetting(key: string, env: NodeJS.ProcessEnv): { file: string; line: string } | undefined {
+  for (const file of npmConfigFiles(env)) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    for (const raw of text.split(/\r?\n/)) {
+      const line = raw.trim();
+      if (line.startsWith("[")) break;
+      const name = /^([^=;#\s]+?)(\[\])?\s*(=|$)/.exec(line)?.[1];
+      if (name === key) return { file, line };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Refuses the command's own flags that npm kept for itself. In `npm run plan --offline` (no `--`)
+ * the flag is npm's: npm (11) passes nothing on and exports it to the script as
+ * `npm_config_offline=true`, for names it knows and names it does not (`--plans-dir=out` as
+ * `npm_config_plans_dir=out`; `--plans-dir out` as `=true`, passing `out` on alone). It exports a
+ * setting from an .npmrc (`offline=true`) the same way, so when one of npm's config files sets the
+ * name, the message says what to do in either case. An empty value (npm's false) is no flag. (npm
+ * exports some settings always, e.g. npm_config_prefix, npm_config_cache: an option of that name
+ * could not be told from them; no command has one.)
+ */
+function refuseNpmOptions(spec: CommandSpec<Options>, argv: readonly string[], env: NodeJS.ProcessEnv): void {
+  const given = (name: string) => argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  const taken = Object.entries(spec.options)
+    .map(([name, option]) => ({ name, option, variable: `npm_config_${name.replace(/-/g, "_")}` }))
+    .filter(({ name, variable }) => env[variable] !== undefined && env[variable] !== "" && env[variable] !== "false" && !given(name))
+    .map((t) => ({ ...t, value: env[t.variable]! }));
+  if (taken.length === 0) return;
+  const flags = taken.map(({ name }) => `--${name}`).join(", ");
+  const variables = taken.map(({ variable, value }) => `${variable}=${value}`).join(", ");
+  const typed = taken.map(({ name, option, value }) =>
+    option.type === "boolean" ? `--${name}` : `--${name} ${value === "true" ? "<value>" : shellWord(value)}`,
+  );
+  const rightly = `${spec.name} -- ${typed.join(" ")}`;
+  const settings = taken.flatMap(({ name }) => {
+    const setting = npmConfigSetting(name, env);
+    return setting ? [{ name, ...setting }] : [];
+  });
+  if (settings.length > 0) {
+    const where = settings.map(({ line, file }) => `${line} in ${file}`).join(", ");
+    const without = `${spec.name} ${settings.map(({ name }) => `--no-${name}`).join(" ")}`;
+    throw new UsageError(
+      `${variables} comes from ${where} (npm's own setting) or from ${flags} typed before --, which npm keeps; ${spec.name} reads neither. ` +
+        `With ${flags}: ${rightly}; without: ${without}`,
+    );
+  }
+  throw new UsageError(
+    `npm took ${flags} as its own option (it set ${variables}) and did not pass ${taken.length > 1 ? "them" : "it"} on; ` +
+      `give ${spec.name}'s options after --: ${rightly} (or unset ${taken.map((t) => t.variable).join(", ")}, if your environment sets ${taken.length > 1 ? "them" : "it"})`,
+  );
+}
+
 /**
  * Parses `argv` strictly. `--flag=value` and `--flag value` both work for string flags; a string
  * flag whose value looks like another flag (`--plans-dir --offline`) is an error, not a value, and
  * so are an empty value and a flag given twice (which util.parseArgs would let the last one win).
- * Returns undefined for --help, after printing the usage.
+ * A flag of the command that npm kept for itself (typed before `--`) is refused with the spelling
+ * that works. Returns undefined for --help, after printing the usage.
  */
-export function parseCommandLine<O extends Options>(spec: CommandSpec<O>, argv: readonly string[]): Parsed<O> | undefined {
+export function parseCommandLine<O extends Options>(
+  spec: CommandSpec<O>,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Parsed<O> | undefined {
+  refuseNpmOptions(spec, argv, env);
   const options = { ...spec.options, help: { type: "boolean", short: "h" } } as O;
   for (const [i, arg] of argv.entries()) {
     const name = /^--([^=]+)$/.exec(arg)?.[1];

@@ -32,10 +32,13 @@ const SPEC = {
   },
 } as const;
 
-/** GIVEN these arguments, WHEN they are parsed, THEN this usage error. */
-function usageError(argv: string[]): string {
+/** No npm settings in the environment: what the command gets when run without npm, or with `--`. */
+const NO_NPM: NodeJS.ProcessEnv = {};
+
+/** GIVEN these arguments (and npm's settings in `env`), WHEN they are parsed, THEN this usage error. */
+function usageError(argv: string[], env: NodeJS.ProcessEnv = NO_NPM): string {
   try {
-    parseCommandLine(SPEC, argv);
+    parseCommandLine(SPEC, argv, env);
   } catch (e) {
     if (e instanceof UsageError) return e.message;
     throw e;
@@ -45,9 +48,9 @@ function usageError(argv: string[]): string {
 
 describe("parseCommandLine", () => {
   it("reads booleans and string values given either way", () => {
-    expect(parseCommandLine(SPEC, ["--offline", "--plans-dir", "out", "--runs=9"])).toEqual({ offline: true, "plans-dir": "out", runs: "9" });
-    expect(parseCommandLine(SPEC, ["--plans-dir=out"])).toEqual({ "plans-dir": "out" });
-    expect(parseCommandLine(SPEC, [])).toEqual({});
+    expect(parseCommandLine(SPEC, ["--offline", "--plans-dir", "out", "--runs=9"], NO_NPM)).toEqual({ offline: true, "plans-dir": "out", runs: "9" });
+    expect(parseCommandLine(SPEC, ["--plans-dir=out"], NO_NPM)).toEqual({ "plans-dir": "out" });
+    expect(parseCommandLine(SPEC, [], NO_NPM)).toEqual({});
   });
 
   it.each([
@@ -67,8 +70,8 @@ describe("parseCommandLine", () => {
   it("prints the usage for --help and -h, and returns nothing to run", () => {
     const write = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
     try {
-      expect(parseCommandLine(SPEC, ["--help"])).toBeUndefined();
-      expect(parseCommandLine(SPEC, ["--offline", "-h"])).toBeUndefined();
+      expect(parseCommandLine(SPEC, ["--help"], NO_NPM)).toBeUndefined();
+      expect(parseCommandLine(SPEC, ["--offline", "-h"], NO_NPM)).toBeUndefined();
       expect(write.mock.calls).toEqual([[SPEC.usage], [SPEC.usage]]);
     } finally {
       write.mockRestore();
@@ -80,11 +83,58 @@ describe("parseCommandLine", () => {
   });
 });
 
+describe("a command's flags npm kept for itself (typed before --)", () => {
+  // What npm 11 exports for each, checked with `npm run <script> <flags>` and a script printing its environment.
+  it.each([
+    [
+      "npm run example --offline",
+      [],
+      { npm_config_offline: "true" },
+      "npm took --offline as its own option (it set npm_config_offline=true) and did not pass it on; give npm run example's options after --: npm run example -- --offline (or unset npm_config_offline, if your environment sets it)",
+    ],
+    [
+      "npm run example --plans-dir=my plans",
+      [],
+      { npm_config_plans_dir: "my plans" },
+      "npm took --plans-dir as its own option (it set npm_config_plans_dir=my plans) and did not pass it on; give npm run example's options after --: npm run example -- --plans-dir 'my plans' (or unset npm_config_plans_dir, if your environment sets it)",
+    ],
+    [
+      "npm run example --plans-dir out (npm passes out on alone)",
+      ["out"],
+      { npm_config_plans_dir: "true" },
+      "npm took --plans-dir as its own option (it set npm_config_plans_dir=true) and did not pass it on; give npm run example's options after --: npm run example -- --plans-dir <value> (or unset npm_config_plans_dir, if your environment sets it)",
+    ],
+    [
+      "npm run example --offline --runs=9",
+      [],
+      { npm_config_offline: "true", npm_config_runs: "9" },
+      "npm took --offline, --runs as its own option (it set npm_config_offline=true, npm_config_runs=9) and did not pass them on; give npm run example's options after --: npm run example -- --offline --runs 9 (or unset npm_config_offline, npm_config_runs, if your environment sets them)",
+    ],
+  ])("refuses %s, with the spelling that works", (_, argv, env, message) => {
+    expect(usageError(argv, env)).toBe(message);
+  });
+
+  it("says what to do either way when an .npmrc sets npm's own setting of that name", () => {
+    const npmrc = path.join(work, "npmrc-offline");
+    fs.writeFileSync(npmrc, "fund=false\noffline = true\n[section]\nruns=9\n");
+    const env = { npm_config_offline: "true", npm_config_userconfig: npmrc };
+    expect(usageError([], env)).toBe(
+      `npm_config_offline=true comes from offline = true in ${npmrc} (npm's own setting) or from --offline typed before --, which npm keeps; ` +
+        "npm run example reads neither. With --offline: npm run example -- --offline; without: npm run example --no-offline",
+    );
+  });
+
+  it("takes the flags given after --, and npm's false (an empty value) as no flag", () => {
+    expect(parseCommandLine(SPEC, ["--offline"], { npm_config_offline: "true" })).toEqual({ offline: true });
+    expect(parseCommandLine(SPEC, [], { npm_config_offline: "", npm_config_yes: "true" })).toEqual({});
+  });
+});
+
 describe("integerOption", () => {
   it("takes --runs=9 and --runs 9 alike, and the default when absent", () => {
-    expect(integerOption("runs", parseCommandLine(SPEC, ["--runs=9"])!.runs, 5, 5)).toBe(9);
-    expect(integerOption("runs", parseCommandLine(SPEC, ["--runs", "9"])!.runs, 5, 5)).toBe(9);
-    expect(integerOption("runs", parseCommandLine(SPEC, [])!.runs, 5, 5)).toBe(5);
+    expect(integerOption("runs", parseCommandLine(SPEC, ["--runs=9"], NO_NPM)!.runs, 5, 5)).toBe(9);
+    expect(integerOption("runs", parseCommandLine(SPEC, ["--runs", "9"], NO_NPM)!.runs, 5, 5)).toBe(9);
+    expect(integerOption("runs", parseCommandLine(SPEC, [], NO_NPM)!.runs, 5, 5)).toBe(5);
   });
 
   it.each(["3", "nine", "5.5", "9x", "1e3", " 9"])("refuses %j, naming the minimum", (given) => {

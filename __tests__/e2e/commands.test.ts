@@ -4,11 +4,12 @@
  * stack points into the TypeScript sources. `npm run plan`'s own are in plan-cli.test.ts and
  * plan-runs.test.ts.
  */
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ROOT } from "../../test-support/config";
-import { run, start, type Finished } from "../../test-support/process";
+import { commandEnv, run, start, type Finished } from "../../test-support/process";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "commands-e2e-"));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -91,6 +92,50 @@ describe("npm run verify:access -- --write-readme", () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toBe("");
     expect(fs.readFileSync(path.join(ROOT, "README.md"), "utf8")).toBe(readme);
+  });
+});
+
+describe("a command's options typed before -- (npm keeps them for itself)", () => {
+  // npm's own configuration, chosen here: what the user's ~/.npmrc says must not decide the test.
+  const empty = path.join(work, "npmrc-empty");
+  const global = path.join(work, "npmrc-global");
+  const offline = path.join(work, "npmrc-offline");
+  fs.writeFileSync(empty, "");
+  fs.writeFileSync(global, "");
+  fs.writeFileSync(offline, "offline=true\n");
+
+  function npmRun(args: readonly string[], userconfig: string): Promise<Finished> {
+    const child = spawn("npm", ["run", "-s", ...args], { cwd: ROOT, env: commandEnv({ npm_config_userconfig: userconfig, npm_config_globalconfig: global }) });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    return new Promise((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", (status) => resolve({ status, stdout, stderr }));
+    });
+  }
+
+  let typed: Finished;
+  let configured: Finished;
+  beforeAll(async () => {
+    [typed, configured] = await Promise.all([npmRun(["plan", "--offline"], empty), npmRun(["plan"], offline)]);
+  });
+
+  it("npm run plan --offline is refused with the spelling that works, before any work", () => {
+    expect(typed.stderr.split("\n")[0]).toBe(
+      "npm run plan: npm took --offline as its own option (it set npm_config_offline=true) and did not pass it on; give npm run plan's options after --: npm run plan -- --offline (or unset npm_config_offline, if your environment sets it)",
+    );
+    expect(typed.status).toBe(1);
+    expect(typed.stdout).toBe("");
+  });
+
+  it("npm's own offline setting in an .npmrc: the same variable, so the message says what to do either way", () => {
+    expect(configured.stderr.split("\n")[0]).toBe(
+      `npm run plan: npm_config_offline=true comes from offline=true in ${offline} (npm's own setting) or from --offline typed before --, which npm keeps; ` +
+        "npm run plan reads neither. With --offline: npm run plan -- --offline; without: npm run plan --no-offline",
+    );
+    expect(configured.status).toBe(1);
   });
 });
 
