@@ -6,23 +6,44 @@
  *   CDKTF_OUTDIR     where to synthesize (default: cdktf.out; the cdktf CLI sets it)
  */
 import * as path from "path";
-import { configPathFromEnv, sourceMappedStack } from "./commands/cli";
-import { ConfigError, loadConfig } from "./config/load";
+import { configPathFromEnv, parseCommandLine, runCommand, shownPath } from "./commands/cli";
+import { writeSynthOutput } from "./commands/synth-output";
+import { loadConfig } from "./config/load";
 
-async function main(): Promise<void> {
-  const config = loadConfig(configPathFromEnv(process.env));
-  // Loaded once the config is known good: a mistake in it is reported without loading the framework.
-  const { buildApp } = await import("./stacks/app");
-  const { app } = buildApp(config, {
-    outdir: path.resolve(process.env.CDKTF_OUTDIR || "cdktf.out"),
-    projectRoot: __dirname,
-  });
-  app.synth();
+const SPEC = {
+  name: "npm run synth",
+  usage: `Usage: npm run synth
+
+Synthesizes every stack of the config into cdktf.out/stacks/<stack>/cdk.tf.json (what cdktf synth
+writes, without the cdktf CLI): source-account, then pipeline-account (or pipeline-account-<key>
+for each of pipelineAccounts). The new output replaces the previous one whole: the directories of
+stacks the config no longer has go; what Terraform keeps in a stack's directory (.terraform/) stays.
+Prints the config it read and each file it wrote.
+
+  -h, --help  This text.
+
+Config: PIPELINE_CONFIG=path/to/config.json (default: config/example.json; relative to the
+directory you run npm in). Output: CDKTF_OUTDIR (default: cdktf.out).
+`,
+  options: {},
+} as const;
+
+/** The cdktf CLI runs the app with its context in the environment (cdktf.json's "app"). */
+function underCdktfCli(env: NodeJS.ProcessEnv): boolean {
+  return env.CDKTF_CONTEXT_JSON !== undefined;
 }
 
-main().catch((e) => {
-  // Validation happens before anything is synthesized: nothing has been written. Anything else is
-  // a bug, shown with its stack in the TypeScript sources.
-  console.error(e instanceof ConfigError ? e.message : e instanceof Error ? sourceMappedStack(e) : e);
-  process.exitCode = 1;
+runCommand(SPEC, async () => {
+  if (!parseCommandLine(SPEC, process.argv.slice(2))) return 0;
+  const configPath = configPathFromEnv(process.env);
+  const config = loadConfig(configPath);
+  process.stdout.write(`Config: ${shownPath(configPath)}\n`);
+  const written = await writeSynthOutput(
+    config,
+    { outdir: path.resolve(process.env.CDKTF_OUTDIR || "cdktf.out"), projectRoot: __dirname },
+    { keepStaleStacks: underCdktfCli(process.env) },
+  );
+  for (const file of written.files) process.stdout.write(`Wrote ${shownPath(file)}\n`);
+  if (written.leftOver) process.stderr.write(`${SPEC.name}: the previous output could not be removed; it is in ${shownPath(written.leftOver)}\n`);
+  return 0;
 });

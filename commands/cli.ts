@@ -211,7 +211,14 @@ export function configPathFromEnv(env: NodeJS.ProcessEnv = process.env): string 
   return env.PIPELINE_CONFIG ? userPath(env.PIPELINE_CONFIG, env) : DEFAULT_CONFIG;
 }
 
-function errorCode(e: unknown): string {
+/** A path for messages: relative to the repository when inside it, else absolute. */
+export function shownPath(file: string): string {
+  const relative = path.relative(ROOT, file);
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
+}
+
+/** A file system error as its code and message, without the path the message repeats: "EACCES: permission denied". */
+export function errorCode(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   return err.code ? `${err.code}: ${err.message.replace(/^\w+: /, "").replace(/, \w+ '.*'$/, "")}` : String(err.message ?? e);
 }

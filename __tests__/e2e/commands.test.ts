@@ -15,6 +15,7 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), "commands-e2e-"));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 const COMMANDS = [
+  { name: "npm run synth", script: "main.ts", flags: "--help" },
   { name: "npm run plan", script: "commands/plan.ts", flags: "--offline, --plans-dir, --summarize, --help" },
   { name: "npm run verify:access", script: "commands/verify-access.ts", flags: "--write-readme, --help" },
   { name: "npm run bench", script: "commands/bench.ts", flags: "--runs, --help" },
@@ -31,6 +32,7 @@ function snapshot(): Record<string, string | undefined> {
     schema: stat(path.join(ROOT, "config", "config.schema.json")),
     readme: stat(path.join(ROOT, "README.md")),
     benchResults: stat(path.join(ROOT, "bench", "results")),
+    synthOutput: stat(path.join(ROOT, "cdktf.out")),
   };
 }
 

@@ -1,35 +1,28 @@
 /**
- * The app as cdktf runs it: a process, configured by the environment, that writes cdktf.out or
- * fails without writing anything.
+ * The app as cdktf runs it: a process, configured by the environment, that writes cdktf.out whole
+ * or fails without changing it.
  */
-import { spawn } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { exampleInput, ROOT } from "../../test-support/config";
+import { run as runScript } from "../../test-support/process";
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "main-test-"));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 interface Run {
   readonly status: number | null;
+  readonly stdout: string;
   readonly stderr: string;
   readonly outdir: string;
 }
 
-/** Runs the app as cdktf does; runs start at once, so the test waits for the slowest only. */
-function runApp(env: Record<string, string>): Promise<Run> {
-  const outdir = path.join(fs.mkdtempSync(path.join(scratch, "synth-")), "cdktf.out");
-  const child = spawn(process.execPath, ["-r", "./scripts/register.js", "main.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, CDKTF_OUTDIR: outdir, ...env },
-  });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stderr, outdir }));
-  });
+/** Runs the app as `npm run synth` does (in `outdir`, a new one by default); runs start at once, so the test waits for the slowest only. */
+async function runApp(env: Record<string, string>, outdir = path.join(fs.mkdtempSync(path.join(scratch, "synth-")), "cdktf.out")): Promise<Run> {
+  const { status, stdout, stderr } = await runScript("main.ts", [], { CDKTF_OUTDIR: outdir, ...env });
+  return { status, stdout, stderr, outdir };
 }
 
 /** README's sample of a config error: the code block after its marker, and the directory it was run in. */
@@ -64,7 +57,7 @@ describe("main.ts", () => {
   let runs: Record<"default" | "other" | "bad" | "missing" | "sample", Run>;
   beforeAll(async () => {
     const [byDefault, other, bad, missing, readme] = await Promise.all([
-      runApp({ PIPELINE_CONFIG: "" }),
+      runApp({}),
       runApp({ PIPELINE_CONFIG: writeConfig(JSON.stringify(otherProject)) }),
       runApp({ PIPELINE_CONFIG: badAccountFile }),
       runApp({ PIPELINE_CONFIG: "/nonexistent/config.json" }),
@@ -73,7 +66,7 @@ describe("main.ts", () => {
     runs = { default: byDefault, other, bad, missing, sample: readme };
   });
 
-  it("synthesizes both stacks from the example config by default", () => {
+  it("synthesizes both stacks from the example config by default, saying what it read and wrote", () => {
     const run = runs.default;
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
@@ -81,6 +74,14 @@ describe("main.ts", () => {
       const synthesized = JSON.parse(fs.readFileSync(path.join(run.outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
       expect(synthesized.provider.aws).toHaveLength(1);
     }
+    expect(run.stdout).toBe(
+      [
+        "Config: config/example.json",
+        `Wrote ${path.join(run.outdir, "stacks", "source-account", "cdk.tf.json")}`,
+        `Wrote ${path.join(run.outdir, "stacks", "pipeline-account", "cdk.tf.json")}`,
+        "",
+      ].join("\n"),
+    );
   });
 
   it("reads the config named by PIPELINE_CONFIG", () => {
@@ -117,5 +118,120 @@ describe("main.ts", () => {
     const run = runs.sample;
     expect(run.stderr).toBe(sample.output.replace(sample.dir, sampleDir));
     expect(run.status).toBe(1);
+  });
+});
+
+function escaped(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Every file under `dir`, by relative path, with its content (or "dir" for an empty directory). */
+function tree(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (d: string) => {
+    const entries = fs.readdirSync(d, { withFileTypes: true });
+    if (entries.length === 0) files[path.relative(dir, d)] = "dir";
+    for (const entry of entries) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else files[path.relative(dir, full)] = fs.readFileSync(full, "utf8");
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+/**
+ * `cdktf.out` in a directory of its own, as an earlier run of another config left it: a stack the
+ * example does not have, and what Terraform and a plan keep there.
+ */
+function previousOutput(): string {
+  const outdir = path.join(fs.mkdtempSync(path.join(scratch, "previous-")), "cdktf.out");
+  const files: Record<string, string> = {
+    "manifest.json": "{}\n",
+    "stacks/pipeline-account-prod/cdk.tf.json": "{}\n",
+    "stacks/source-account/cdk.tf.json": "{}\n",
+    "stacks/source-account/.terraform/providers/marker": "provider\n",
+    "stacks/source-account/.terraform.lock.hcl": "# lock\n",
+    ".plan.lock": "12345\n",
+  };
+  for (const [file, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(outdir, file)), { recursive: true });
+    fs.writeFileSync(path.join(outdir, file), content);
+  }
+  return outdir;
+}
+
+/**
+ * Makes `target` impossible to change for this process until the returned function is called: a
+ * mode does not stop root, the immutable attribute does (ext4 and most Linux file systems).
+ */
+function unwritable(target: string): () => void {
+  if (process.getuid?.() === 0) {
+    const set = spawnSync("chattr", ["+i", target], { encoding: "utf8" });
+    if (set.status !== 0) throw new Error(`cannot make ${target} immutable for this test: ${set.stderr || set.error}`);
+    return () => void spawnSync("chattr", ["-i", target]);
+  }
+  const mode = fs.statSync(target).mode & 0o7777;
+  fs.chmodSync(target, fs.statSync(target).isDirectory() ? 0o555 : 0o444);
+  return () => fs.chmodSync(target, mode);
+}
+
+describe("main.ts replaces the previous output whole", () => {
+  const outputs = {
+    earlier: previousOutput(),
+    stackDir: previousOutput(),
+    stackFile: previousOutput(),
+    parent: previousOutput(),
+  };
+  const locked = {
+    stackDir: path.join(outputs.stackDir, "stacks", "source-account"),
+    stackFile: path.join(outputs.stackFile, "stacks", "source-account", "cdk.tf.json"),
+    parent: path.dirname(outputs.parent),
+  };
+  const before = tree(outputs.earlier);
+  let runs: Record<keyof typeof outputs, Run>;
+  beforeAll(async () => {
+    const unlock = Object.values(locked).map(unwritable);
+    try {
+      const [earlier, stackDir, stackFile, parent] = await Promise.all(Object.values(outputs).map((outdir) => runApp({}, outdir)));
+      runs = { earlier, stackDir, stackFile, parent };
+    } finally {
+      for (const undo of unlock) undo();
+    }
+  });
+
+  it("removes the stacks the config no longer has, keeps what Terraform and a plan keep there, and leaves nothing beside it", () => {
+    const run = runs.earlier;
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const after = tree(run.outdir);
+    expect(Object.keys(after).sort()).toEqual([
+      ".plan.lock",
+      "manifest.json",
+      "stacks/pipeline-account/cdk.tf.json",
+      "stacks/source-account/.terraform.lock.hcl",
+      "stacks/source-account/.terraform/providers/marker",
+      "stacks/source-account/cdk.tf.json",
+    ]);
+    for (const kept of [".plan.lock", "stacks/source-account/.terraform.lock.hcl", "stacks/source-account/.terraform/providers/marker"]) {
+      expect(after[kept]).toBe(before[kept]);
+    }
+    expect(JSON.parse(after["manifest.json"]).stacks["pipeline-account"]).toBeDefined();
+    expect(fs.readdirSync(path.dirname(run.outdir))).toEqual(["cdktf.out"]);
+  });
+
+  it.each([
+    ["a stack directory", "stackDir", () => locked.stackDir],
+    ["a stack file", "stackFile", () => locked.stackFile],
+    ["the directory it is in", "parent", () => locked.parent],
+  ] as const)("cannot change %s: one line, exit 1, the previous output unchanged", (_, key, what) => {
+    const run = runs[key];
+    expect(run.stderr).toMatch(
+      new RegExp(`^npm run synth: cannot write ${escaped(run.outdir)}: ${escaped(what())} is not writable \\((EPERM|EACCES): [a-z ]+\\); the previous output is unchanged\n$`),
+    );
+    expect(run.status).toBe(1);
+    expect(tree(run.outdir)).toEqual(before);
+    expect(fs.readdirSync(path.dirname(run.outdir))).toEqual(["cdktf.out"]);
   });
 });

@@ -27,6 +27,13 @@ describe("npm run synth runs the app without the cdktf CLI", () => {
     const env = { ...process.env, CHECKPOINT_DISABLE: "1", PIPELINE_CONFIG: path.join(ROOT, config) };
     const viaApp = path.join(work, `${path.basename(config)}-app`);
     const viaCli = path.join(work, `${path.basename(config)}-cli`);
+    // Both over an earlier config's output: its stack goes, what Terraform keeps in a stack's directory stays.
+    for (const dir of [viaApp, viaCli]) {
+      fs.mkdirSync(path.join(dir, "stacks", "pipeline-account"), { recursive: true });
+      fs.writeFileSync(path.join(dir, "stacks", "pipeline-account", "cdk.tf.json"), "{}");
+      fs.mkdirSync(path.join(dir, "stacks", "source-account", ".terraform"), { recursive: true });
+      fs.writeFileSync(path.join(dir, "stacks", "source-account", ".terraform", "marker"), "");
+    }
     const app = spawnSync("npm", ["run", "-s", "synth"], { cwd: ROOT, env: { ...env, CDKTF_OUTDIR: viaApp }, encoding: "utf8" });
     expect(app.status).toBe(0);
     // The binary `npx cdktf` runs, without npx's own start-up (about 2 s of CPU).
@@ -34,6 +41,8 @@ describe("npm run synth runs the app without the cdktf CLI", () => {
     expect(cli.status).toBe(0);
     const expected = tree(viaCli);
     expect(Object.keys(expected)).toContain("stacks/source-account/cdk.tf.json");
+    expect(Object.keys(expected)).toContain("stacks/source-account/.terraform/marker");
+    expect(Object.keys(expected)).not.toContain("stacks/pipeline-account/cdk.tf.json");
     expect(tree(viaApp)).toEqual(expected);
   });
 });
