@@ -206,9 +206,19 @@ export function userPath(given: string, env: NodeJS.ProcessEnv = process.env): s
   return path.resolve(env.INIT_CWD || process.cwd(), given);
 }
 
-/** The config file: PIPELINE_CONFIG (from where the user ran the command), else the example. */
+/**
+ * The config file: PIPELINE_CONFIG (from where the user ran the command), else the example. Set
+ * but empty is refused: it is a path that went missing (an unset CI variable, a typo in a script),
+ * not a request for the example.
+ */
 export function configPathFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return env.PIPELINE_CONFIG ? userPath(env.PIPELINE_CONFIG, env) : DEFAULT_CONFIG;
+  if (env.PIPELINE_CONFIG === undefined) return DEFAULT_CONFIG;
+  if (env.PIPELINE_CONFIG === "") {
+    throw new UserError(
+      `PIPELINE_CONFIG is set but empty; expected the path of a config file (unset it to use the example, ${path.relative(ROOT, DEFAULT_CONFIG)})`,
+    );
+  }
+  return userPath(env.PIPELINE_CONFIG, env);
 }
 
 /** A path for messages: relative to the repository when inside it, else absolute. */

@@ -154,8 +154,13 @@ describe("paths the user gives", () => {
 
   it("give the config: PIPELINE_CONFIG from INIT_CWD, else the example", () => {
     expect(configPathFromEnv({ PIPELINE_CONFIG: "my.json", INIT_CWD: "/home/me/app" })).toBe("/home/me/app/my.json");
-    expect(configPathFromEnv({ PIPELINE_CONFIG: "", INIT_CWD: "/home/me/app" })).toBe(DEFAULT_CONFIG);
     expect(configPathFromEnv({})).toBe(DEFAULT_CONFIG);
+  });
+
+  it("refuse a PIPELINE_CONFIG set but empty, rather than read the example", () => {
+    expect(() => configPathFromEnv({ PIPELINE_CONFIG: "", INIT_CWD: "/home/me/app" })).toThrow(
+      new UserError("PIPELINE_CONFIG is set but empty; expected the path of a config file (unset it to use the example, config/example.json)"),
+    );
   });
 });
 

@@ -54,16 +54,17 @@ describe("main.ts", () => {
   sampleConfig.sourceAccount.accountId = "12345";
   sampleConfig.pipelines[0].imagetag = "latest";
   fs.writeFileSync(path.join(sampleDir, sample.file), JSON.stringify(sampleConfig, null, 2));
-  let runs: Record<"default" | "other" | "bad" | "missing" | "sample", Run>;
+  let runs: Record<"default" | "other" | "bad" | "missing" | "sample" | "empty", Run>;
   beforeAll(async () => {
-    const [byDefault, other, bad, missing, readme] = await Promise.all([
+    const [byDefault, other, bad, missing, readme, empty] = await Promise.all([
       runApp({}),
       runApp({ PIPELINE_CONFIG: writeConfig(JSON.stringify(otherProject)) }),
       runApp({ PIPELINE_CONFIG: badAccountFile }),
       runApp({ PIPELINE_CONFIG: "/nonexistent/config.json" }),
       runApp({ PIPELINE_CONFIG: sample.file, INIT_CWD: sampleDir }),
+      runApp({ PIPELINE_CONFIG: "" }),
     ]);
-    runs = { default: byDefault, other, bad, missing, sample: readme };
+    runs = { default: byDefault, other, bad, missing, sample: readme, empty };
   });
 
   it("synthesizes both stacks from the example config by default, saying what it read and wrote", () => {
@@ -82,6 +83,16 @@ describe("main.ts", () => {
         "",
       ].join("\n"),
     );
+  });
+
+  it("refuses a PIPELINE_CONFIG set but empty, writing nothing", () => {
+    const run = runs.empty;
+    expect(run.stderr).toBe(
+      "npm run synth: PIPELINE_CONFIG is set but empty; expected the path of a config file (unset it to use the example, config/example.json)\n",
+    );
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(fs.existsSync(run.outdir)).toBe(false);
   });
 
   it("reads the config named by PIPELINE_CONFIG", () => {
