@@ -45,6 +45,8 @@ export interface CommandSpec<O extends Options> {
   readonly usage: string;
   /** The flags, as for util.parseArgs; `--help`/`-h` is added. */
   readonly options: O;
+  /** Set (to what they are, e.g. "scenario") for a command that takes words after its flags: parseWithPositionals returns them. */
+  readonly positionals?: string;
 }
 
 export type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>>["values"];
@@ -159,6 +161,18 @@ export function parseCommandLine<O extends Options>(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
 ): Parsed<O> | undefined {
+  return parseWithPositionals(spec, argv, env)?.values;
+}
+
+/**
+ * `parseCommandLine`, for a command that also takes words (`npm run fixtures:plans -- <scenario>...`):
+ * accepted only when `spec.positionals` is set.
+ */
+export function parseWithPositionals<O extends Options>(
+  spec: CommandSpec<O>,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { readonly values: Parsed<O>; readonly positionals: readonly string[] } | undefined {
   refuseNpmOptions(spec, argv, env);
   const options = { ...spec.options, help: { type: "boolean", short: "h" } } as O;
   for (const [i, arg] of argv.entries()) {
@@ -168,9 +182,9 @@ export function parseCommandLine<O extends Options>(
       throw new UsageError(`--${name} needs a value, got the flag ${JSON.stringify(next)}`);
     }
   }
-  let parsed: ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: false; tokens: true }>>;
+  let parsed: ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: boolean; tokens: true }>>;
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false, tokens: true });
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: spec.positionals !== undefined, tokens: true });
   } catch (e) {
     throw new UsageError(usageMessage(e as NodeJS.ErrnoException, options));
   }
@@ -185,7 +199,7 @@ export function parseCommandLine<O extends Options>(
     process.stdout.write(spec.usage.endsWith("\n") ? spec.usage : `${spec.usage}\n`);
     return undefined;
   }
-  return parsed.values as Parsed<O>;
+  return { values: parsed.values as Parsed<O>, positionals: parsed.positionals };
 }
 
 /** A whole number given to `flag` (as `--flag N` or `--flag=N`), at least `min`; `fallback` when not given. */

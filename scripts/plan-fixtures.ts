@@ -18,31 +18,12 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { stackNames } from "../config/accounts";
-import { parseConfig } from "../config/load";
+import { parseWithPositionals, ROOT, runCommand, UsageError, type CommandContext } from "../commands/cli";
 import type { ConfigInput } from "../config/schema";
-import { buildApp } from "../stacks/app";
 import { SOURCE_STACK } from "../stacks/outputs";
-import { terraformAsync, terraformEnv, type TerraformResult } from "../terraform/cli";
-import { resolveOutputs, stubState, type StackJson } from "../terraform/fixtures";
-import { trimPlan } from "../terraform/plan-trim";
-import { renderStacks, type RenderedStack } from "../terraform/render";
-import { offlineStackDir, stackContext } from "../terraform/workspace";
+import type { Json, Scenario } from "./plan-fixtures-make";
 
-const ROOT = path.resolve(__dirname, "..");
 const OUT = path.join(ROOT, "__tests__", "terraform", "plan-fixtures");
-
-// Terraform's JSON, read loosely: this script only moves it around.
-type Json = Record<string, any>;
-
-interface Scenario {
-  readonly name: string;
-  /** What is deployed; none: nothing yet (a first deployment, planned on empty state). */
-  readonly before?: ConfigInput;
-  readonly after: ConfigInput;
-  /** Edits the after copy of a stack's synthesized JSON: a change made by hand, outside the config. */
-  readonly edit?: (stack: string, json: Json) => void;
-}
 
 function readConfig(file: string): ConfigInput {
   const input = JSON.parse(fs.readFileSync(path.join(ROOT, "config", file), "utf8"));
@@ -161,134 +142,57 @@ const SCENARIOS: readonly Scenario[] = [
   },
 ];
 
-function check(step: string, where: string, result: TerraformResult): TerraformResult {
-  if (result.status !== 0) throw new Error(`terraform ${step} failed in ${where}:\n${result.output}`);
-  return result;
-}
+const SPEC = {
+  name: "npm run fixtures:plans",
+  usage: `Usage: npm run fixtures:plans [-- <scenario>...]
 
-/** A v4 state file holding a rendered stack's managed resources and outputs. */
-function stateFile(rendered: RenderedStack): string {
-  const groups = new Map<string, Json>();
-  for (const r of rendered.resources as unknown as Json[]) {
-    if (r.mode !== "managed") continue;
-    const key = `${r.type}.${r.name}`;
-    if (!groups.has(key)) {
-      groups.set(key, { mode: "managed", type: r.type, name: r.name, provider: `provider["${r.provider_name}"]`, instances: [] });
-    }
-    groups.get(key)!.instances.push({
-      ...(r.index !== undefined && { index_key: r.index }),
-      schema_version: r.schema_version ?? 0,
-      attributes: r.values,
-      sensitive_attributes: [],
-    });
+Regenerates the plan-review fixtures under ${path.relative(ROOT, OUT)}/ from real offline plans
+(Terraform and the AWS provider, no AWS; a few minutes): each scenario's config and the plan of
+each stack, trimmed to what the plan review reads. With scenario names, only those. KEEP_WORK=1
+keeps the scratch directory.
+
+Scenarios: ${SCENARIOS.map((s) => s.name).join(", ")}
+
+  -h, --help  This text.
+`,
+  options: {},
+  positionals: "scenario",
+} as const;
+
+async function main({ signal }: CommandContext): Promise<number> {
+  const args = parseWithPositionals(SPEC, process.argv.slice(2));
+  if (!args) return 0;
+  const unknown = args.positionals.filter((name) => !SCENARIOS.some((s) => s.name === name));
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown scenario ${unknown.map((n) => JSON.stringify(n)).join(", ")}; expected some of: ${SCENARIOS.map((s) => s.name).join(", ")}`);
   }
-  const outputs = Object.fromEntries(
-    Object.entries(rendered.outputs).map(([k, value]) => [k, { value, type: typeof value === "string" ? "string" : "dynamic" }]),
-  );
-  const state = { version: 4, terraform_version: "1.11.4", serial: 1, lineage: "plan-fixtures", outputs, resources: [...groups.values()] };
-  return `${JSON.stringify(state, null, 2)}\n`;
-}
-
-async function plan(scenario: Scenario, before: readonly RenderedStack[], work: string): Promise<Record<string, Json>> {
-  const config = parseConfig(scenario.after, `${scenario.name} (after)`);
-  const outdir = path.join(work, "cdktf.out");
-  buildApp(config, { outdir, projectRoot: ROOT }).app.synth();
-  const stub = path.join(work, "source-outputs.tfstate");
-  const env = terraformEnv(work);
-  const dirs = stackNames(config).map((stack) => {
-    const dir = offlineStackDir(config, outdir, stack, path.join(work, "stacks"), { remoteStatePath: stub });
-    if (scenario.edit) {
-      scenario.edit(stack, dir.json as Json);
-      fs.writeFileSync(path.join(dir.dir, "cdk.tf.json"), JSON.stringify(dir.json, null, 2));
-    }
-    const prior = before.find((s) => s.stack === stack);
-    if (prior) fs.writeFileSync(path.join(dir.dir, "terraform.tfstate"), stateFile(prior));
-    return dir;
-  });
-  const source = dirs.find((d) => d.stack === SOURCE_STACK)!;
-  fs.writeFileSync(stub, stubState(resolveOutputs(source.json as StackJson, stackContext(config, SOURCE_STACK))));
-  const plans = await Promise.all(
-    dirs.map(async (dir) => {
-      check("init", dir.dir, await terraformAsync(["init", "-input=false"], dir.dir, env));
-      check("plan", dir.dir, await terraformAsync(["plan", "-input=false", "-refresh=false", "-out=plan.tfplan"], dir.dir, env));
-      const shown = check("show", dir.dir, await terraformAsync(["show", "-json", "plan.tfplan"], dir.dir, env));
-      return [dir.stack, JSON.parse(shown.stdout) as Json] as const;
-    }),
-  );
-  return Object.fromEntries(plans);
-}
-
-/**
- * `known` laid over `base`: objects key by key, lists of the same length item by item; a key
- * `known` lacks (a plan's planned values omit what is known only after apply) keeps `base`'s value.
- */
-function overlay(base: unknown, known: unknown): unknown {
-  if (known === undefined) return base;
-  if (Array.isArray(known)) {
-    return Array.isArray(base) && base.length === known.length ? known.map((k, i) => overlay(base[i], k)) : known;
-  }
-  if (known !== null && typeof known === "object") {
-    const b = base !== null && typeof base === "object" && !Array.isArray(base) ? (base as Json) : {};
-    const keys = new Set([...Object.keys(b), ...Object.keys(known)]);
-    return Object.fromEntries([...keys].map((k) => [k, overlay(b[k], (known as Json)[k])]));
-  }
-  return known;
-}
-
-/** `stacks` with the planned values of `plans` laid over their resources' values. */
-function apply(stacks: readonly RenderedStack[], plans: Record<string, Json>): RenderedStack[] {
-  return stacks.map((stack) => {
-    const values = new Map(
-      (plans[stack.stack].planned_values.root_module.resources as Json[]).map((r) => [r.address as string, r.values as Json | undefined]),
-    );
-    return { ...stack, resources: stack.resources.map((r) => ({ ...r, values: overlay(r.values, values.get(r.address)) as Json })) };
-  });
-}
-
-/**
- * What the before config's stacks look like once applied: the planned values of a plan on an
- * empty state (the arguments, with the provider's defaults), and for what is known only after
- * apply (ARNs, ids) the values `terraform test` gives them (render.ts: as AWS would format them).
- * Then the provider's own normalization, as a second apply would write it (an optional string
- * left null becomes ""): the before config planned against that state changes nothing.
- */
-async function appliedState(name: string, input: ConfigInput, work: string): Promise<RenderedStack[]> {
-  const dir = (sub: string) => fs.mkdirSync(path.join(work, sub), { recursive: true })!;
-  const scenario = { name, before: input, after: input };
-  const rendered = await renderStacks(parseConfig(input, `${name} (before)`), dir("render"), ROOT);
-  const first = apply(rendered, await plan(scenario, [], dir("plan")));
-  return apply(first, await plan(scenario, first, dir("converge")));
-}
-
-async function main(names: readonly string[]): Promise<void> {
-  const scenarios = names.length > 0 ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
-  if (scenarios.length !== Math.max(names.length, scenarios.length)) throw new Error(`unknown scenario in ${names.join(", ")}`);
+  const scenarios = args.positionals.length > 0 ? SCENARIOS.filter((s) => args.positionals.includes(s.name)) : SCENARIOS;
+  // Loaded once the arguments are known good: --help and mistakes answer without the framework.
+  const { makeScenarios } = await import("./plan-fixtures-make");
+  const { trimPlan } = await import("../terraform/plan-trim");
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "plan-fixtures-"));
+  const log = (line: string) => process.stdout.write(`${line}\n`);
   try {
-    // One before state per distinct before config; one scenario at a time (each runs Terraform per stack).
-    const applied = new Map<string, RenderedStack[]>();
-    for (const [i, scenario] of scenarios.entries()) {
-      const key = JSON.stringify(scenario.before ?? null);
-      if (!applied.has(key)) {
-        process.stdout.write(`${scenario.name}: the before config, as applied\n`);
-        applied.set(key, scenario.before ? await appliedState(scenario.name, scenario.before, path.join(work, `before-${i}`)) : []);
-      }
-      process.stdout.write(`${scenario.name}: planning the after config against it\n`);
-      const plans = await plan(scenario, applied.get(key)!, fs.mkdirSync(path.join(work, `after-${i}`), { recursive: true })!);
-      const dir = path.join(OUT, scenario.name);
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, "config.json"), `${JSON.stringify(scenario.after, null, 2)}\n`);
-      for (const [stack, json] of Object.entries(plans)) fs.writeFileSync(path.join(dir, `${stack}.json`), `${JSON.stringify(trimPlan(json), null, 1)}\n`);
-      process.stdout.write(`${scenario.name}: wrote ${path.relative(ROOT, dir)}\n`);
-    }
+    await makeScenarios(
+      scenarios,
+      work,
+      ROOT,
+      (scenario, plans) => {
+        const dir = path.join(OUT, scenario.name);
+        fs.rmSync(dir, { recursive: true, force: true });
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, "config.json"), `${JSON.stringify(scenario.after, null, 2)}\n`);
+        for (const [stack, json] of Object.entries(plans)) fs.writeFileSync(path.join(dir, `${stack}.json`), `${JSON.stringify(trimPlan(json), null, 1)}\n`);
+        log(`${scenario.name}: wrote ${path.relative(ROOT, dir)}`);
+      },
+      log,
+      signal,
+    );
+    return 0;
   } finally {
-    if (process.env.KEEP_WORK) process.stdout.write(`kept ${work}\n`);
+    if (process.env.KEEP_WORK) log(`kept ${work}`);
     else fs.rmSync(work, { recursive: true, force: true });
   }
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
-  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exitCode = 1;
-});
+runCommand(SPEC, main);

@@ -17,6 +17,12 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 const COMMANDS = [
   { name: "npm run synth", script: "main.ts", flags: "--help" },
   { name: "npm run plan", script: "commands/plan.ts", flags: "--offline, --plans-dir, --summarize, --help" },
+  {
+    name: "npm run doctor",
+    script: "commands/doctor.ts",
+    flags: "--json, --skip-drift, --timeout, --print-policy, --pipeline, --pipeline-account, --pipeline-profile, --source-account, --source-profile, --region, --help",
+  },
+  { name: "npm run fixtures:plans", script: "scripts/plan-fixtures.ts", flags: "--help" },
   { name: "npm run verify:access", script: "commands/verify-access.ts", flags: "--write-readme, --help" },
   { name: "npm run bench", script: "commands/bench.ts", flags: "--runs, --help" },
   { name: "npm run preflight", script: "deploy/preflight-cli.ts", flags: "--plans, --json, --help" },
@@ -33,6 +39,7 @@ function snapshot(): Record<string, string | undefined> {
     readme: stat(path.join(ROOT, "README.md")),
     benchResults: stat(path.join(ROOT, "bench", "results")),
     synthOutput: stat(path.join(ROOT, "cdktf.out")),
+    planFixtures: stat(path.join(ROOT, "__tests__", "terraform", "plan-fixtures", "tag-change", "source-account.json")),
   };
 }
 
