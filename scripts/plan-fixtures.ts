@@ -13,7 +13,9 @@
  *
  * Each scenario directory holds `config.json` (the after config) and `<stack>.json`, trimmed to
  * what the plan review reads (terraform/plan-trim.ts). Takes a few minutes; `npm run fixtures:plans
- * -- <scenario>...` remakes some, and KEEP_WORK=1 keeps the scratch directory to look into.
+ * -- <scenario>...` remakes some, and KEEP_WORK=1 keeps the scratch directory to look into. Values
+ * Terraform makes up (terraform test's random ids) are replaced by values derived from where they
+ * are, so a second run without a change writes the same files (scripts/plan-fixtures-make.ts).
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -148,8 +150,8 @@ const SPEC = {
 
 Regenerates the plan-review fixtures under ${path.relative(ROOT, OUT)}/ from real offline plans
 (Terraform and the AWS provider, no AWS; a few minutes): each scenario's config and the plan of
-each stack, trimmed to what the plan review reads. With scenario names, only those. KEEP_WORK=1
-keeps the scratch directory.
+each stack, trimmed to what the plan review reads. A second run without a change writes the same
+files. With scenario names, only those. KEEP_WORK=1 keeps the scratch directory.
 
 Scenarios: ${SCENARIOS.map((s) => s.name).join(", ")}
 
