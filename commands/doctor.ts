@@ -2,13 +2,10 @@
  * `npm run doctor`: reads the deployed accounts (read-only), simulates the permission chain on the
  * live policies with the access model verify:access uses, and names the hop that breaks.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { loadConfig } from "../config/load";
 import { doctorPolicy } from "../doctor/permissions";
 import type { Report } from "../doctor/run";
-import { configPathFromEnv, parseCommandLine, ROOT, runCommand, UsageError, UserError } from "./cli";
+import { configPathFromEnv, Interrupted, makeTempDir, parseCommandLine, ROOT, runCommand, UsageError, UserError } from "./cli";
 
 const USAGE = `Usage: npm run doctor [-- options]
 
@@ -113,16 +110,17 @@ async function main(argv: readonly string[]): Promise<number> {
     } else {
       const config = loadConfig(configPathFromEnv());
       loaded = await load();
-      const work = args["skip-drift"] ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), "doctor-"));
-      const drift = work ? { generated: async () => (await import("../terraform/render")).renderStacks(config, work, ROOT) } : {};
+      const work = args["skip-drift"] ? undefined : makeTempDir("doctor-");
+      const drift = work ? { generated: async () => (await import("../terraform/render")).renderStacks(config, work.dir, ROOT) } : {};
       try {
         report = await within(loaded[0].runConfig(config, drift), seconds);
       } finally {
-        if (work) fs.rmSync(work, { recursive: true, force: true });
+        work?.remove();
       }
     }
   } catch (e) {
-    if (loaded && e instanceof loaded[0].DoctorError) throw new UserError(e.message);
+    // One line a problem (each account whose credentials fail), each as the command's own.
+    if (loaded && e instanceof loaded[0].DoctorError) throw new UserError(e.problems.join(`\n${SPEC.name}: `));
     throw e;
   }
   const { jsonReport, textReport } = loaded[1];
@@ -130,4 +128,21 @@ async function main(argv: readonly string[]): Promise<number> {
   return report.exitCode;
 }
 
-runCommand(SPEC, () => main(process.argv.slice(2)));
+/**
+ * With --json, a run that fails still answers in JSON on stdout, `{ "exitCode": 1, "errors": [...] }`,
+ * one entry a problem (the text report's lines stay on stderr): a tool reading stdout gets JSON
+ * either way.
+ */
+async function mainAnsweringJson(argv: readonly string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (e) {
+    if (argv.includes("--json") && !(e instanceof Interrupted)) {
+      const errors = e instanceof UserError || e instanceof UsageError ? e.message.split(`\n${SPEC.name}: `) : [e instanceof Error ? e.message : String(e)];
+      process.stdout.write(`${JSON.stringify({ exitCode: 1, errors }, null, 2)}\n`);
+    }
+    throw e;
+  }
+}
+
+runCommand(SPEC, () => mainAnsweringJson(process.argv.slice(2)));

@@ -15,9 +15,12 @@ import { gatherConfig, gatherPipeline, type Gathered } from "./gather";
 import type { Finding, LiveAccount, ResourceInfo } from "./live";
 import { AccountReader, CredentialsError, isCredentialsFailure, type LastFailure, type ReadProblem } from "./read";
 
-/** Credentials, an account or the whole run that does not work: exit 1, one message. */
+/** Credentials, an account or the whole run that does not work: exit 1, one message a problem. */
 export class DoctorError extends Error {
   override name = "DoctorError";
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join("\n"));
+  }
 }
 
 export type ClientFactory = (account: AccountAccess, region: string) => AccountClients;
@@ -51,24 +54,34 @@ export interface RunOptions {
   readonly identityTimeoutSeconds?: number;
   /** The stacks as the app renders them now, for drift; undefined skips drift. */
   readonly generated?: () => Promise<readonly RenderedStack[]>;
+  /** Where AWS_PROFILE is read, for messages (default: process.env). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 function within<T>(promise: Promise<T>, seconds: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DoctorError(message)), seconds * 1000);
+    timer = setTimeout(() => reject(new DoctorError([message])), seconds * 1000);
     timer.unref();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function describeAccess(a: AccountAccess): string {
-  return a.profile ? `profile "${a.profile}"` : a.assumeRoleArn ? `role ${a.assumeRoleArn}` : "the default credential chain";
+/**
+ * How the credentials of an account are found, for messages. With AWS_PROFILE set, the default
+ * chain (also what an assumed role is assumed with) uses that profile
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/file-format.html#file-format-profile; the
+ * JavaScript SDK then skips the environment's keys: "AWS_PROFILE is set, skipping fromEnv
+ * provider"): named, so that a misspelt or missing profile is seen.
+ */
+function describeAccess(a: AccountAccess, env: NodeJS.ProcessEnv): string {
+  const chain = env.AWS_PROFILE ? `profile "${env.AWS_PROFILE}" (AWS_PROFILE)` : "the default credential chain";
+  return a.profile ? `profile "${a.profile}"` : a.assumeRoleArn ? `role ${a.assumeRoleArn}${env.AWS_PROFILE ? `, assumed with ${chain}` : ""}` : chain;
 }
 
 /** Each account's credentials must work and be for that account, before anything else is read. */
-async function checkIdentity(account: LiveAccount, access: AccountAccess, seconds: number): Promise<void> {
-  const where = `account ${account.label} (${account.accountId}, with ${describeAccess(access)})`;
+async function checkIdentity(account: LiveAccount, access: AccountAccess, seconds: number, env: NodeJS.ProcessEnv): Promise<void> {
+  const where = `account ${account.label} (${account.accountId}, with ${describeAccess(access, env)})`;
   let actual: string;
   try {
     actual = await within(account.reader.callerAccount(), seconds, `${where}: no answer from STS within ${seconds} s (endpoint unreachable?)`);
@@ -77,12 +90,12 @@ async function checkIdentity(account: LiveAccount, access: AccountAccess, second
     const err = e as { name?: string; message?: string };
     if (isCredentialsFailure(err)) {
       const kind = /Expired/.test(err.name ?? "") ? "expired credentials" : /CredentialsProviderError|TokenProviderError/.test(err.name ?? "") ? "no credentials" : "credentials AWS does not accept";
-      throw new DoctorError(`${where}: ${kind}: ${err.message}`);
+      throw new DoctorError([`${where}: ${kind}: ${err.message}`]);
     }
-    throw new DoctorError(`${where}: cannot check the credentials: ${err.name ?? "Error"}: ${err.message ?? String(e)}`);
+    throw new DoctorError([`${where}: cannot check the credentials: ${err.name ?? "Error"}: ${err.message ?? String(e)}`]);
   }
   if (actual !== account.accountId) {
-    throw new DoctorError(`${where}: the credentials are for account ${actual || "(unknown)"}, not ${account.accountId}`);
+    throw new DoctorError([`${where}: the credentials are for account ${actual || "(unknown)"}, not ${account.accountId}`]);
   }
 }
 
@@ -90,12 +103,22 @@ function liveAccount(label: string, access: AccountAccess, region: string, facto
   return { label, accountId: access.accountId, ...(stack && { stack }), reader: new AccountReader(label, access.accountId, factory(access, region)) };
 }
 
-async function withAccounts<T>(accounts: readonly { account: LiveAccount; access: AccountAccess }[], seconds: number, body: () => Promise<T>): Promise<T> {
+/** Checks every account's credentials (all of them: each that fails is reported), then runs `body`. */
+async function withAccounts<T>(
+  accounts: readonly { account: LiveAccount; access: AccountAccess }[],
+  seconds: number,
+  env: NodeJS.ProcessEnv,
+  body: () => Promise<T>,
+): Promise<T> {
   try {
-    await Promise.all(accounts.map(({ account, access }) => checkIdentity(account, access, seconds)));
+    const checked = await Promise.allSettled(accounts.map(({ account, access }) => checkIdentity(account, access, seconds, env)));
+    const failed = checked.flatMap((c) => (c.status === "rejected" ? [c.reason as unknown] : []));
+    const bug = failed.find((e) => !(e instanceof DoctorError));
+    if (bug) throw bug;
+    if (failed.length > 0) throw new DoctorError(failed.flatMap((e) => (e as DoctorError).problems));
     return await body();
   } catch (e) {
-    if (e instanceof CredentialsError) throw new DoctorError(e.message);
+    if (e instanceof CredentialsError) throw new DoctorError([e.message]);
     throw e;
   } finally {
     for (const { account } of accounts) destroyClients(account.reader.clients);
@@ -188,7 +211,7 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
   const all = [{ account: source, access: config.sourceAccount }, ...pipelineAccounts(config).map((a) => ({ account: targets.get(a.key)!, access: a.account }))];
   const labels = new Map(all.map(({ account }) => [account.accountId, account.label]));
   const labelOf = (id: string) => labels.get(id) ?? id;
-  return withAccounts(all, seconds, async () => {
+  return withAccounts(all, seconds, options.env ?? process.env, async () => {
     const gathered = await gatherConfig(config, source, targets);
     const world = gathered.builder.world();
     const cases: TaggedCase[] = [
@@ -239,12 +262,12 @@ export async function runPipeline(target: PipelineTarget, options: RunOptions = 
   const A = target.sourceAccount ? liveAccount("A", target.sourceAccount, target.region, factory) : undefined;
   const accounts = [{ account: B, access: target.pipelineAccount }, ...(A && target.sourceAccount ? [{ account: A, access: target.sourceAccount }] : [])];
   const labels = new Map(accounts.map(({ account }) => [account.accountId, account.label]));
-  return withAccounts(accounts, seconds, async () => {
+  return withAccounts(accounts, seconds, options.env ?? process.env, async () => {
     const gathered = await gatherPipeline(target.region, target.pipeline, B, A);
     const def = gathered.pipelines[0].definition;
     if (!def.ok) {
-      if (def.missing) throw new DoctorError(`pipeline ${target.pipeline} does not exist in account ${target.pipelineAccount.accountId} (region ${target.region})`);
-      throw new DoctorError(`could not read pipeline ${target.pipeline}: ${def.problem?.needs ? `needs ${def.problem.needs}` : def.problem?.message}`);
+      if (def.missing) throw new DoctorError([`pipeline ${target.pipeline} does not exist in account ${target.pipelineAccount.accountId} (region ${target.region})`]);
+      throw new DoctorError([`could not read pipeline ${target.pipeline}: ${def.problem?.needs ? `needs ${def.problem.needs}` : def.problem?.message}`]);
     }
     const sourceId = gathered.sourceAccountId;
     if (sourceId && !labels.has(sourceId)) labels.set(sourceId, "A");

@@ -137,6 +137,18 @@ describe("npm run doctor against a local AWS endpoint", () => {
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
+  it("AWS_PROFILE naming no profile, --json: each account's problem, naming the profile, as JSON on stdout and a line each on stderr, exit 1", async () => {
+    const run = await doctor(["--skip-drift", "--json"], env({ AWS_PROFILE: "nosuch", AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined }));
+    const errors = [
+      /^account A \(111111111111, with profile "nosuch" \(AWS_PROFILE\)\): no credentials: .+$/,
+      /^account B \(222222222222, with role arn:aws:iam::222222222222:role\/deployer, assumed with profile "nosuch" \(AWS_PROFILE\)\): no credentials: .+$/,
+    ];
+    const report = JSON.parse(run.stdout);
+    expect(report).toEqual({ exitCode: 1, errors: [expect.stringMatching(errors[0]), expect.stringMatching(errors[1])] });
+    expect(run.stderr).toBe(`${report.errors.map((e: string) => `npm run doctor: ${e}`).join("\n")}\n`);
+    expect(run.code).toBe(1);
+  });
+
   it("bad input: unknown pipeline, bad flags, unreadable config: one message, exit 1", async () => {
     // The environment's credentials are A's: look for the pipeline there.
     const unknown = await doctor(["--pipeline", "nope", "--pipeline-account", A], env());

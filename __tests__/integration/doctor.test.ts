@@ -240,7 +240,7 @@ describe("doctor stops with one message when credentials do not work", () => {
   it("credentials for B given for A", async () => {
     const aws = mockedAws(healthy(), () => B);
     await expect(runConfig(example, { clients: aws.factory })).rejects.toThrow(
-      new DoctorError(`account A (${A}, with profile "source"): the credentials are for account ${B}, not ${A}`),
+      new DoctorError([`account A (${A}, with profile "source"): the credentials are for account ${B}, not ${A}`]),
     );
     // Nothing but the identity check was sent.
     expect(aws.sent.every((s) => s.endsWith(" GetCallerIdentity"))).toBe(true);
@@ -326,6 +326,6 @@ describe("doctor on one existing pipeline, from its definition alone", () => {
   it("an unknown pipeline is one clear message", async () => {
     await expect(
       runPipeline({ region: "ap-northeast-1", pipeline: "nope", pipelineAccount: { accountId: B } }, { clients: mockedAws(healthy()).factory }),
-    ).rejects.toThrow(new DoctorError(`pipeline nope does not exist in account ${B} (region ap-northeast-1)`));
+    ).rejects.toThrow(new DoctorError([`pipeline nope does not exist in account ${B} (region ap-northeast-1)`]));
   });
 });
