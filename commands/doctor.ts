@@ -3,6 +3,7 @@
  * live policies with the access model verify:access uses, and names the hop that breaks.
  */
 import { loadConfig } from "../config/load";
+import { AWS_REGIONS } from "../config/regions";
 import { doctorPolicy } from "../doctor/permissions";
 import type { Report } from "../doctor/run";
 import { configPathFromEnv, Interrupted, makeTempDir, parseCommandLine, ROOT, runCommand, UsageError, UserError } from "./cli";
@@ -60,6 +61,21 @@ function accountId(flag: string, value: string | undefined): string | undefined 
   return value;
 }
 
+/**
+ * The region of --pipeline: --region, else AWS_REGION or AWS_DEFAULT_REGION. A code that is not a
+ * commercial region is refused with the list (the ARNs doctor builds are partition aws): an SDK
+ * would otherwise try an endpoint that does not exist and fail long after.
+ */
+function pipelineRegion(given: string | undefined, env: NodeJS.ProcessEnv): string {
+  const [from, region] =
+    given !== undefined ? ["--region", given] : env.AWS_REGION ? ["AWS_REGION", env.AWS_REGION] : ["AWS_DEFAULT_REGION", env.AWS_DEFAULT_REGION];
+  if (!region) throw new UsageError("--pipeline needs --region <region> (or AWS_REGION)");
+  if (!(AWS_REGIONS as readonly string[]).includes(region)) {
+    throw new UsageError(`${from}: got ${JSON.stringify(region)}; expected an AWS region code, one of: ${AWS_REGIONS.join(", ")}`);
+  }
+  return region;
+}
+
 function within<T>(promise: Promise<T>, seconds: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -95,8 +111,7 @@ async function main(argv: readonly string[]): Promise<number> {
       const pipelineAccount = accountId("pipeline-account", args["pipeline-account"]);
       if (!pipelineAccount) throw new UsageError("--pipeline needs --pipeline-account <id>");
       const sourceAccount = accountId("source-account", args["source-account"]);
-      const region = args.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-      if (!region) throw new UsageError("--pipeline needs --region <region> (or AWS_REGION)");
+      const region = pipelineRegion(args.region, process.env);
       loaded = await load();
       report = await within(
         loaded[0].runPipeline({

@@ -12,6 +12,7 @@ import { exampleInput } from "../../test-support/config";
 import { type FakeAws, fakeAwsFromRendered, renderedExample } from "../../test-support/doctor/fake-aws";
 import { accessKeyFor, type FakeAwsServer, startFakeAwsServer } from "../../test-support/doctor/server";
 import { parseConfig } from "../../config/load";
+import { AWS_REGIONS } from "../../config/regions";
 
 const A = "111111111111";
 const B = "222222222222";
@@ -162,6 +163,10 @@ describe("npm run doctor against a local AWS endpoint", () => {
     const badId = await doctor(["--pipeline", "x", "--pipeline-account", "12"], env());
     expect(badId.stderr.split("\n")[0]).toBe('npm run doctor: --pipeline-account: got "12"; expected a 12-digit account id');
     expect(badId.code).toBe(1);
+
+    const region = await doctor(["--pipeline", "x", "--pipeline-account", A, "--region", "eu-nowhere-1"], env());
+    expect(region.stderr.split("\n")[0]).toBe(`npm run doctor: --region: got "eu-nowhere-1"; expected an AWS region code, one of: ${AWS_REGIONS.join(", ")}`);
+    expect(region.code).toBe(1);
 
     fs.writeFileSync(path.join(work, "broken.json"), "{ not json");
     const config = await doctor(["--skip-drift"], env({ PIPELINE_CONFIG: path.join(work, "broken.json") }));
