@@ -84,6 +84,7 @@ function credentialsProvider(account: AccountAccess, region: string): Credential
       params: { RoleArn: account.assumeRoleArn, RoleSessionName: "pipeline-doctor", DurationSeconds: 900 },
       masterCredentials: fromNodeProviderChain(METADATA),
       clientConfig: { region, maxAttempts: MAX_ATTEMPTS, retryMode: "standard", requestHandler: REQUEST_TIMEOUTS },
+      clientPlugins: [failedCallPlugin as never],
     });
   }
   return fromNodeProviderChain(METADATA);
@@ -95,6 +96,61 @@ function credentialsProvider(account: AccountAccess, region: string): Credential
  */
 function customS3Endpoint(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
+}
+
+/** Which call failed, and where it went: set on the error of every failed call (`failedCallPlugin`). */
+export interface FailedCall {
+  /** The service as its endpoint setting names it: AWS_ENDPOINT_URL_<service>, e.g. "STS". */
+  readonly service: string;
+  readonly operation: string;
+  /** The URL the request went to. */
+  readonly url: string;
+}
+
+/** The call a failed request made, if a client of this module made it. */
+export function failedCall(e: unknown): FailedCall | undefined {
+  return e !== null && typeof e === "object" ? (e as { $call?: FailedCall }).$call : undefined;
+}
+
+interface RequestLike {
+  readonly protocol?: string;
+  readonly hostname?: string;
+  readonly port?: number;
+  readonly path?: string;
+}
+
+/**
+ * A plugin that adds to every error of a client's calls which call it was and the URL it went to:
+ * an answer that is not AWS's (a wrong endpoint, a proxy) is then explained by where it came from,
+ * not by the SDK's "NotFound: Unknown" (read.ts, awsErrorText).
+ */
+const failedCallPlugin = {
+  applyToStack(stack: { add: (middleware: never, options: never) => void }): void {
+    const middleware =
+      (next: (args: { request?: unknown }) => Promise<unknown>, context: { clientName?: string; commandName?: string }) =>
+      async (args: { request?: unknown }) => {
+        try {
+          return await next(args);
+        } catch (e) {
+          const request = args.request as RequestLike | undefined;
+          if (e !== null && typeof e === "object" && request?.hostname) {
+            const call: FailedCall = {
+              service: (context.clientName ?? "").replace(/Client$/, "").toUpperCase(),
+              operation: (context.commandName ?? "").replace(/Command$/, ""),
+              url: `${request.protocol ?? "https:"}//${request.hostname}${request.port ? `:${request.port}` : ""}${request.path ?? "/"}`,
+            };
+            Object.defineProperty(e, "$call", { value: call, enumerable: false });
+          }
+          throw e;
+        }
+      };
+    stack.add(middleware as never, { step: "finalizeRequest", name: "doctorFailedCall" } as never);
+  },
+};
+
+function withFailedCall<C extends { middlewareStack: { use: (plugin: never) => void } }>(client: C): C {
+  client.middlewareStack.use(failedCallPlugin as never);
+  return client;
 }
 
 function commonConfig(account: AccountAccess, region: string) {
@@ -114,13 +170,13 @@ export function accountClients(account: AccountAccess, region: string, env: Node
 
 function clientsWith(common: ReturnType<typeof commonConfig>, env: NodeJS.ProcessEnv): AccountClients {
   return {
-    iam: new IAMClient(common),
-    sts: new STSClient(common),
-    ecr: new ECRClient(common),
-    kms: new KMSClient(common),
-    s3: new S3Client({ ...common, forcePathStyle: customS3Endpoint(env) }),
-    codepipeline: new CodePipelineClient(common),
-    events: new EventBridgeClient(common),
+    iam: withFailedCall(new IAMClient(common)),
+    sts: withFailedCall(new STSClient(common)),
+    ecr: withFailedCall(new ECRClient(common)),
+    kms: withFailedCall(new KMSClient(common)),
+    s3: withFailedCall(new S3Client({ ...common, forcePathStyle: customS3Endpoint(env) })),
+    codepipeline: withFailedCall(new CodePipelineClient(common)),
+    events: withFailedCall(new EventBridgeClient(common)),
   };
 }
 

@@ -3,6 +3,7 @@
  * as "missing" (the resource or policy does not exist), or as a problem ("could not read", with the
  * IAM action the caller lacks). Only credentials that do not work at all stop the run.
  */
+import { STATUS_CODES } from "http";
 import { GetPipelineCommand, ListActionExecutionsCommand, ListPipelineExecutionsCommand } from "@aws-sdk/client-codepipeline";
 import { GetRepositoryPolicyCommand } from "@aws-sdk/client-ecr";
 import { DescribeEventBusCommand, ListTargetsByRuleCommand } from "@aws-sdk/client-eventbridge";
@@ -18,7 +19,7 @@ import { DescribeKeyCommand, GetKeyPolicyCommand, ListAliasesCommand } from "@aw
 import { GetBucketEncryptionCommand, GetBucketPolicyCommand, GetPublicAccessBlockCommand } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { PolicyDocument } from "../access/world";
-import type { AccountClients } from "./clients";
+import { type AccountClients, failedCall } from "./clients";
 import { actionFor } from "./permissions";
 import { parsePolicyText, PolicyShapeError } from "./policy-text";
 
@@ -60,6 +61,32 @@ export function isCredentialsFailure(e: AwsError): boolean {
   return /^(ExpiredToken|ExpiredTokenException|InvalidClientTokenId|UnrecognizedClientException|InvalidAccessKeyId|SignatureDoesNotMatch|CredentialsProviderError|TokenProviderError|RequestExpired)$/.test(
     e.name ?? "",
   );
+}
+
+/** What an HTTP status says about the server that sent it, when the body is not an AWS error. */
+function statusMeaning(status: number, service: string): string {
+  const setting = `AWS_ENDPOINT_URL_${service || "<SERVICE>"} or AWS_ENDPOINT_URL`;
+  if (status === 404) return `nothing at that URL serves this API: check ${setting}`;
+  if (status === 401 || status === 403 || status === 407) return `something in between (a proxy, a firewall) refused the request before AWS saw it; check ${setting} and the proxy settings`;
+  if (status >= 500) return `the server there failed or could not pass the request on; if it is not AWS, check ${setting}`;
+  return `the server there does not speak this AWS API; check ${setting}`;
+}
+
+/**
+ * An AWS SDK error as one line. An HTTP answer that holds no AWS error (the SDK makes "NotFound:
+ * Unknown" of a bare 404, or fails to parse an HTML page) is a wrong endpoint or something in
+ * between, not AWS's verdict: it names the call, the URL and what the status means.
+ */
+export function awsErrorText(e: unknown): string {
+  const err = e as AwsError;
+  const status = err.$metadata?.httpStatusCode;
+  const message = err.message ?? String(e);
+  if (status !== undefined && (/^Unknown(Error)?$/.test(message) || /Deserialization error/.test(message))) {
+    const call = failedCall(e);
+    const what = call ? `${call.service} ${call.operation} to ${call.url}` : "the request";
+    return `${what} got HTTP ${status} ${STATUS_CODES[status] ?? ""}`.trimEnd() + ` with no AWS error in it: ${statusMeaning(status, call?.service ?? "")}`;
+  }
+  return `${err.name ?? "Error"}: ${message}`;
 }
 
 /** A small gate: at most `n` reads in flight per account, so throttling stays rare. */
@@ -159,7 +186,7 @@ export class AccountReader {
       if (isCredentialsFailure(err)) throw new CredentialsError(`account ${this.label} (${this.accountId}): ${err.name}: ${err.message}`);
       const problem: ReadProblem = isAccessDenied(err)
         ? { account: this.label, what, state: "unreadable", needs: `${actionFor(command)} on ${on}`, message: err.message ?? String(e) }
-        : { account: this.label, what, state: "failed", message: `${err.name ?? "Error"}: ${err.message ?? String(e)}` };
+        : { account: this.label, what, state: "failed", message: awsErrorText(e) };
       this.problems.push(problem);
       return { ok: false, missing: false, problem };
     }

@@ -13,7 +13,7 @@ import { diagnose, exitCode, type Hop, type TaggedCase } from "./diagnose";
 import { drift, driftSubjects, type PolicyDrift } from "./drift";
 import { gatherConfig, gatherPipeline, type Gathered } from "./gather";
 import type { Finding, LiveAccount, ResourceInfo } from "./live";
-import { AccountReader, CredentialsError, isCredentialsFailure, type LastFailure, type ReadProblem } from "./read";
+import { AccountReader, awsErrorText, CredentialsError, isCredentialsFailure, type LastFailure, type ReadProblem } from "./read";
 
 /** Credentials, an account or the whole run that does not work: exit 1, one message a problem. */
 export class DoctorError extends Error {
@@ -92,7 +92,7 @@ async function checkIdentity(account: LiveAccount, access: AccountAccess, second
       const kind = /Expired/.test(err.name ?? "") ? "expired credentials" : /CredentialsProviderError|TokenProviderError/.test(err.name ?? "") ? "no credentials" : "credentials AWS does not accept";
       throw new DoctorError([`${where}: ${kind}: ${err.message}`]);
     }
-    throw new DoctorError([`${where}: cannot check the credentials: ${err.name ?? "Error"}: ${err.message ?? String(e)}`]);
+    throw new DoctorError([`${where}: cannot check the credentials: ${awsErrorText(e)}`]);
   }
   if (actual !== account.accountId) {
     throw new DoctorError([`${where}: the credentials are for account ${actual || "(unknown)"}, not ${account.accountId}`]);

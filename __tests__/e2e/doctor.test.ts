@@ -5,6 +5,8 @@
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
+import type { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import { ROOT } from "../../test-support/config";
@@ -148,6 +150,26 @@ describe("npm run doctor against a local AWS endpoint", () => {
     expect(report).toEqual({ exitCode: 1, errors: [expect.stringMatching(errors[0]), expect.stringMatching(errors[1])] });
     expect(run.stderr).toBe(`${report.errors.map((e: string) => `npm run doctor: ${e}`).join("\n")}\n`);
     expect(run.code).toBe(1);
+  });
+
+  it("an endpoint answering HTTP 404: which call, which URL, what the status means, for each account", async () => {
+    const notFound = http.createServer((req, res) => req.resume().on("end", () => res.writeHead(404).end()));
+    await new Promise<void>((resolve) => notFound.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(notFound.address() as AddressInfo).port}`;
+    try {
+      const run = await doctor(["--skip-drift"], env({ AWS_ENDPOINT_URL_STS: url }));
+      const meaning = "got HTTP 404 Not Found with no AWS error in it: nothing at that URL serves this API: check AWS_ENDPOINT_URL_STS or AWS_ENDPOINT_URL";
+      expect(run.stderr).toBe(
+        [
+          `npm run doctor: account A (111111111111, with the default credential chain): cannot check the credentials: STS GetCallerIdentity to ${url}/ ${meaning}`,
+          `npm run doctor: account B (222222222222, with role arn:aws:iam::222222222222:role/deployer): cannot check the credentials: STS AssumeRole to ${url}/ ${meaning}`,
+          "",
+        ].join("\n"),
+      );
+      expect(run.code).toBe(1);
+    } finally {
+      await new Promise((resolve) => notFound.close(resolve));
+    }
   });
 
   it("bad input: unknown pipeline, bad flags, unreadable config: one message, exit 1", async () => {
