@@ -419,6 +419,18 @@ export interface CommandContext {
 const SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
 
 /**
+ * Throws the interrupt if the run was interrupted, including by a signal that arrived while this
+ * process was busy: Node reads signals in the event loop's poll phase, so a signal that came during
+ * a synchronous stretch (a simulation, say) aborts `signal` only once a poll has run. Two turns of
+ * setImmediate let one run. For what must not be done after an interrupt: printing a result as if
+ * the run had finished, writing a file.
+ */
+export async function stopIfInterrupted(signal: AbortSignal): Promise<void> {
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+  signal.throwIfAborted();
+}
+
+/**
  * A signal npm forwards arrives twice (once from the terminal, once from npm): a second one within
  * this time is the same interrupt, a later one means "stop now".
  */

@@ -9,7 +9,17 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../config/load";
 import { ACCESS_TABLE, README, readBlock, writeBlock } from "../scripts/readme";
-import { configPathFromEnv, DEFAULT_CONFIG, makeTempDir, parseCommandLine, ROOT, runCommand, UserError, type CommandContext } from "./cli";
+import {
+  configPathFromEnv,
+  DEFAULT_CONFIG,
+  makeTempDir,
+  parseCommandLine,
+  ROOT,
+  runCommand,
+  stopIfInterrupted,
+  UserError,
+  type CommandContext,
+} from "./cli";
 
 const USAGE = `Usage: npm run verify:access [-- --write-readme]
 
@@ -73,7 +83,12 @@ async function main({ signal }: CommandContext): Promise<number> {
     import("../terraform/render"),
   ]);
   try {
-    const outcomes = await verifyAccess(config, await renderStacks(config, work.dir, ROOT, signal));
+    process.stderr.write("Rendering every stack with Terraform (offline)\n");
+    const rendered = await renderStacks(config, work.dir, ROOT, signal);
+    process.stderr.write("Simulating every request on the policies as rendered\n");
+    const outcomes = await verifyAccess(config, rendered);
+    // Interrupted after the render: no table, no count, as if the run had finished.
+    await stopIfInterrupted(signal);
     console.log(textTable(outcomes));
     const mismatches = outcomes.filter((o) => !o.ok).length;
     console.log(`\n${outcomes.length} requests simulated on the policies as rendered for ${configPath}: ${mismatches} mismatches.`);

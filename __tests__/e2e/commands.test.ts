@@ -184,6 +184,29 @@ describe("temporary directories", () => {
   });
 });
 
+describe("npm run verify:access, interrupted once the stacks are rendered", () => {
+  it("prints no table and no count: exit 130, temporary directory removed", async () => {
+    const tmp = fs.mkdtempSync(path.join(work, "verify-tmp-"));
+    const verify = start("commands/verify-access.ts", [], { TMPDIR: tmp });
+    // Printed when the render is done, before the simulation (a few hundred milliseconds).
+    await verify.waitFor("Simulating every request");
+    verify.child.kill("SIGINT");
+    const result = await verify.finished;
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe(
+      [
+        "Rendering every stack with Terraform (offline)",
+        "Simulating every request on the policies as rendered",
+        "npm run verify:access: SIGINT received, stopping and cleaning up",
+        "npm run verify:access: interrupted by SIGINT",
+        "",
+      ].join("\n"),
+    );
+    expect(result.status).toBe(130);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
+});
+
 describe("errors", () => {
   // A command of our own, through the shared runCommand: a user error, then a bug.
   const fixture = path.join(work, "fixture.ts");
