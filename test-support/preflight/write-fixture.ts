@@ -13,6 +13,7 @@ import { stackAccount, stackNames } from "../../config/accounts";
 import { loadConfig } from "../../config/load";
 import type { PlanJson } from "../../terraform/plan-summary";
 import { ROOT } from "../config";
+import { commandEnv } from "../process";
 import { FIRST_DEPLOY } from "./plans";
 
 /** The attributes preflight reads (deploy/plan-needs.ts). */
@@ -46,7 +47,7 @@ if (require.main === module) {
   const config = loadConfig(path.join(ROOT, "config", "example.json"));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-fixture-"));
   try {
-    const run = spawnSync(process.execPath, ["-r", "./scripts/register.js", "commands/plan.ts", "--offline", "--plans-dir", dir], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PIPELINE_CONFIG: "" } });
+    const run = spawnSync(process.execPath, ["-r", "./scripts/register.js", "commands/plan.ts", "--offline", "--plans-dir", dir], { cwd: ROOT, encoding: "utf8", env: commandEnv() });
     if (run.status !== 2) throw new Error(`npm run plan --offline exited ${run.status}:\n${run.stdout}${run.stderr}`);
     const stacks = stackNames(config).map((stack) => ({
       stack,
