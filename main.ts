@@ -41,7 +41,7 @@ runCommand(SPEC, async () => {
   const written = await writeSynthOutput(
     config,
     { outdir: path.resolve(process.env.CDKTF_OUTDIR || "cdktf.out"), projectRoot: __dirname },
-    { keepStaleStacks: underCdktfCli(process.env) },
+    { keepStaleStacks: underCdktfCli(process.env), source: shownPath(configPath) },
   );
   for (const file of written.files) process.stdout.write(`Wrote ${shownPath(file)}\n`);
   if (written.leftOver) process.stderr.write(`${SPEC.name}: the previous output could not be removed; it is in ${shownPath(written.leftOver)}\n`);

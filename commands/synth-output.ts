@@ -27,6 +27,8 @@ export interface SynthOptions {
    * failing on one that is gone already.
    */
   readonly keepStaleStacks?: boolean;
+  /** How messages name the config (its path), for a config the stacks show to be over an AWS limit. */
+  readonly source?: string;
 }
 
 const MANIFEST = "manifest.json";
@@ -115,8 +117,8 @@ function undo(done: readonly Move[]): string[] {
 
 /**
  * Synthesizes every stack of `config` into `paths.outdir`, replacing what is there (see the top of
- * this file). A place that cannot be written is a UserError, one line, with the previous output
- * unchanged. For every command that synthesizes into cdktf.out (npm run synth, cdktf synth through
+ * this file). A place that cannot be written is a UserError, one line, and stacks over an AWS limit
+ * a LimitError, one line per limit; either way the previous output is unchanged. For every command that synthesizes into cdktf.out (npm run synth, cdktf synth through
  * main.ts, npm run plan).
  */
 export async function writeSynthOutput(config: Config, paths: StackPaths, options: SynthOptions = {}): Promise<SynthOutput> {
@@ -143,7 +145,16 @@ export async function writeSynthOutput(config: Config, paths: StackPaths, option
     fs.chmodSync(fresh.dir, stat ? stat.mode & 0o7777 : 0o777 & ~process.umask());
     buildApp(config, { ...paths, outdir: fresh.dir }).app.synth();
     const manifest = JSON.parse(fs.readFileSync(path.join(fresh.dir, MANIFEST), "utf8")) as { stacks: Record<string, { synthesizedStackPath: string }> };
-    const files = stackNames(config).map((stack) => path.join(outdir, manifest.stacks[stack].synthesizedStackPath));
+    const names = stackNames(config);
+    // AWS's limits, on what was just written and before it replaces anything: a config over one
+    // leaves the previous output as it was (stacks/limits.ts).
+    const { checkLimits } = await import("../stacks/limits");
+    checkLimits(
+      config,
+      names.map((stack) => ({ stack, json: JSON.parse(fs.readFileSync(path.join(fresh.dir, manifest.stacks[stack].synthesizedStackPath), "utf8")) })),
+      options.source ?? "the config",
+    );
+    const files = names.map((stack) => path.join(outdir, manifest.stacks[stack].synthesizedStackPath));
     fs.rmSync(fresh.ownerFile);
     if (!stat) {
       fs.renameSync(fresh.dir, outdir);

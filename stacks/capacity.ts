@@ -30,6 +30,11 @@ const LONGEST_PROJECT = "abcdefghijkl";
  * repository names; typical: "shop", pipelines "orders-api-007" and repositories "shop/orders-api-007".
  */
 export function sampleConfig(n: number, style: NameStyle): Config {
+  return parseConfig(sampleInput(n, style), `${n} pipelines, ${style} names`);
+}
+
+/** sampleConfig as a config file gives it. */
+export function sampleInput(n: number, style: NameStyle): ConfigInput {
   const pad = (i: number) => String(i).padStart(3, "0");
   const pipelines = Array.from({ length: n }, (_, i) => {
     // The first 7 characters after the project differ: CodePipeline's artifact prefix is 20 long.
@@ -48,7 +53,7 @@ export function sampleConfig(n: number, style: NameStyle): Config {
     pipelineAccount: { accountId: "222222222222" },
     pipelines: pipelines as ConfigInput["pipelines"],
   };
-  return parseConfig(input, `${n} pipelines, ${style} names`);
+  return input;
 }
 
 /** Every measure of every stack of `config`. */

@@ -6,6 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { sampleInput } from "../../stacks/capacity";
 import { exampleInput, ROOT } from "../../test-support/config";
 import { run as runScript } from "../../test-support/process";
 
@@ -244,5 +245,27 @@ describe("main.ts replaces the previous output whole", () => {
     expect(run.status).toBe(1);
     expect(tree(run.outdir)).toEqual(before);
     expect(fs.readdirSync(path.dirname(run.outdir))).toEqual(["cdktf.out"]);
+  });
+});
+
+describe("main.ts with a config over AWS's limits", () => {
+  it("refuses 55 pipelines with the longest names, with the sizes and limits, and leaves the previous output as it was", async () => {
+    // GIVEN an earlier synth's output, and a config whose stacks would be over two limits
+    const earlier = await runApp({});
+    expect(earlier.status).toBe(0);
+    const before = fs.readFileSync(path.join(earlier.outdir, "stacks", "pipeline-account", "cdk.tf.json"), "utf8");
+    const big = writeConfig(JSON.stringify(sampleInput(55, "longest")));
+    // WHEN it is synthesized into the same place
+    const { status, stdout, stderr } = await runApp({ PIPELINE_CONFIG: big }, earlier.outdir);
+    // THEN one line per limit, naming what and how big, exit 1, and the earlier output untouched
+    expect(status).toBe(1);
+    expect(stderr.trim().split("\n")).toEqual([
+      `Config ${big} would exceed AWS limits (nothing was written):`,
+      expect.stringMatching(/^ {2}- pipeline-account: the policy of bucket abcdefghijkl-artifacts-222222222222-ap-northeast-1 would be 21,857 bytes; AWS allows 20,480 \(/),
+      expect.stringMatching(/^ {2}- pipeline-account: the inline policies of role task-execution would be 17,343 characters; AWS allows 10,240 \(/),
+    ]);
+    expect(stdout).not.toContain("Wrote");
+    expect(fs.readFileSync(path.join(earlier.outdir, "stacks", "pipeline-account", "cdk.tf.json"), "utf8")).toBe(before);
+    expect(fs.readdirSync(path.dirname(earlier.outdir)).filter((f) => f.includes(".synth-"))).toEqual([]);
   });
 });
