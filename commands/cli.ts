@@ -152,8 +152,8 @@ function refuseNpmOptions(spec: CommandSpec<Options>, argv: readonly string[], e
 /**
  * Parses `argv` strictly. `--flag=value` and `--flag value` both work for string flags; a string
  * flag whose value looks like another flag (`--plans-dir --offline`) is an error, not a value, and
- * so are an empty value and a flag given twice (which util.parseArgs would let the last one win).
- * A flag of the command that npm kept for itself (typed before `--`) is refused with the spelling
+ * so are an empty value and a flag given twice (which util.parseArgs would let the last one win),
+ * unless the spec says `multiple: true`. A flag of the command that npm kept for itself (typed before `--`) is refused with the spelling
  * that works. Returns undefined for --help, after printing the usage.
  */
 export function parseCommandLine<O extends Options>(
@@ -191,7 +191,8 @@ export function parseWithPositionals<O extends Options>(
   const seen = new Set<string>();
   for (const token of parsed.tokens) {
     if (token.kind !== "option") continue;
-    if (seen.has(token.name)) throw new UsageError(`--${token.name} is given twice; expected it once`);
+    const repeatable = (options[token.name] as { multiple?: boolean } | undefined)?.multiple === true;
+    if (seen.has(token.name) && !repeatable) throw new UsageError(`--${token.name} is given twice; expected it once`);
     seen.add(token.name);
     if (token.value === "") throw new UsageError(`--${token.name} needs a value, got ""`);
   }
@@ -377,37 +378,40 @@ export function makeTempDir(prefix: string, base: string = os.tmpdir()): TempDir
   return { dir, remove, ownerFile };
 }
 
-function lockHolder(file: string): number | undefined {
+/** The process holding a lock file, and what it said it is doing (a lock of an older run says only its pid). */
+function lockHolder(file: string): { pid: number; what?: string } | undefined {
   try {
-    return Number(fs.readFileSync(file, "utf8").trim());
+    const [pid, what] = fs.readFileSync(file, "utf8").split("\n");
+    return { pid: Number(pid.trim()), ...(what?.trim() && { what: what.trim() }) };
   } catch {
     return undefined;
   }
 }
 
 /**
- * Takes `file` as a lock holding this process's id, so that a second run says clearly that another
+ * Takes `file` as a lock holding this process's id and `what` it is (a "plan", a "deploy"), so
+ * that a second run, of the same command or of another sharing the lock, says clearly which one
  * is running instead of colliding with it. A lock whose process is gone (a run that was killed) is
  * taken over. Released when the returned function is called, or when the process exits.
  */
 export function acquireLock(file: string, what: string): () => void {
   for (let attempt = 0; ; attempt++) {
     try {
-      fs.writeFileSync(file, `${process.pid}\n`, { flag: "wx" });
+      fs.writeFileSync(file, `${process.pid}\n${what}\n`, { flag: "wx" });
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new UserError(`cannot create the lock ${file} (${errorCode(e)})`);
       const holder = lockHolder(file);
-      if (attempt > 0 || (holder !== undefined && processRuns(holder))) {
+      if (attempt > 0 || (holder !== undefined && processRuns(holder.pid))) {
         throw new UserError(
-          `another ${what} is running (pid ${holder}): wait for it to finish (if none is running, remove ${file})`,
+          `another ${holder?.what ?? what} is running (pid ${holder?.pid}): wait for it to finish (if none is running, remove ${file})`,
         );
       }
       fs.rmSync(file, { force: true });
     }
   }
   return onExit(() => {
-    if (lockHolder(file) === process.pid) fs.rmSync(file, { force: true });
+    if (lockHolder(file)?.pid === process.pid) fs.rmSync(file, { force: true });
   });
 }
 
@@ -473,12 +477,15 @@ export function sourceMappedStack(e: Error): string {
  * anything else is a bug and keeps its stack. On SIGINT or SIGTERM, `ctx.signal` aborts: main
  * stops its work and cleans up, and the exit code is 128 + the signal's number (130, 143). A later
  * second signal, or a main that does not stop within 30 s, ends the process at once (what
- * `onExit` registered is still undone).
+ * `onExit` registered is still undone). `stopGraceMs` changes the 30 s: a command whose work must
+ * not be cut short (an apply that Terraform is finishing) gives Infinity, and only a second signal
+ * stops it at once.
  */
 export function runCommand(
   spec: Pick<CommandSpec<Options>, "name" | "usage">,
   main: (ctx: CommandContext) => Promise<number> | number,
   errorExit = 1,
+  { stopGraceMs = STOP_GRACE_MS }: { readonly stopGraceMs?: number } = {},
 ): void {
   const controller = new AbortController();
   let interruptedAt = 0;
@@ -488,7 +495,7 @@ export function runCommand(
       interruptedAt = now;
       process.stderr.write(`${spec.name}: ${signal} received, stopping and cleaning up\n`);
       controller.abort(new Interrupted(signal));
-      setTimeout(() => process.exit(exitCodeFor(signal)), STOP_GRACE_MS).unref();
+      if (Number.isFinite(stopGraceMs)) setTimeout(() => process.exit(exitCodeFor(signal)), stopGraceMs).unref();
     } else if (now - interruptedAt > SAME_INTERRUPT_MS) {
       process.exit(exitCodeFor(signal));
     }

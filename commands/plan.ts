@@ -6,26 +6,23 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../config/load";
-import type { Config } from "../config/schema";
 import { stackNames } from "../config/accounts";
-import { pipelineStackName, SOURCE_STACK, SOURCE_STATE } from "../stacks/outputs";
-import { TerraformError, terraformAsync, terraformEnv, terraformProblem, type TerraformResult } from "../terraform/cli";
-import { resolveOutputs, stubState, type StackJson } from "../terraform/fixtures";
+import { pipelineStackName, SOURCE_STACK } from "../stacks/outputs";
+import { terraformEnv, terraformProblem } from "../terraform/cli";
+import { EXIT, EXIT_CODES, exitCode, hasChanges, renderSummary } from "../terraform/plan-summary";
+import { buildManifest, configHash, MANIFEST_FILE, readManifest, ManifestError, writeManifest } from "../deploy/manifest";
 import {
-  EXIT,
-  EXIT_CODES,
-  explainFailure,
-  exitCode,
-  planText,
-  renderSummary,
-  stubOutputs,
-  summarizePlan,
-  terraformErrors,
-  type PlanJson,
-  type StackResult,
-} from "../terraform/plan-summary";
-import { shareProvider } from "../terraform/provider-server";
-import { offlineStackDir, stackContext } from "../terraform/workspace";
+  initStacks,
+  planAll,
+  prepareStacks,
+  stateVersion,
+  synthesize,
+  versions,
+  type LoopContext,
+  type PlanOutcome,
+  type StackRun,
+  type StateVersion,
+} from "../deploy/orchestrate";
 import {
   acquireLock,
   checkWritableDir,
@@ -40,8 +37,11 @@ import {
   type CommandContext,
 } from "./cli";
 
-/** Held while a plan writes to a plans directory; and, for plans against the real accounts, to cdktf.out. */
-const LOCK_FILE = ".plan.lock";
+/**
+ * Held while a plan writes to a plans directory (and while a deploy applies the plans there); and,
+ * for plans against the real accounts and deploys, in cdktf.out/: one of them at a time.
+ */
+export const LOCK_FILE = ".plan.lock";
 
 const CDKTF_OUT = path.join(ROOT, "cdktf.out");
 
@@ -54,9 +54,12 @@ runs terraform init and plan, and writes to the plans directory (default: plans/
   <stack>.txt      the plan as text (Terraform's errors, if its plan failed)
   summary.md       per stack: add / change / destroy / replace; warnings for dangerous changes;
                    who gains or loses access; each changed resource
-An earlier run's files are removed when a run starts, so a run that fails or is interrupted
-leaves none to be mistaken for its own. One plan at a time writes to a plans directory, and one
-plan against the real accounts runs in cdktf.out/: a second one stops at once and says so.
+  manifest.json    what the plans were made from (config, stacks, versions, backend, each stack's
+                   state): npm run deploy -- --plans <dir> applies them only to that
+An earlier run's files are removed once a run starts planning (not for a bad flag or config), so
+a run that fails or is interrupted leaves none to be mistaken for its own. One plan at a time
+writes to a plans directory, and one plan or deploy against the real accounts runs in cdktf.out/:
+a second one stops at once and says so.
 
   --offline          No AWS: mock credentials, a scratch copy of each stack with local state, and
                      for each pipeline-account stack a stub of source-account's state holding its
@@ -64,10 +67,13 @@ plan against the real accounts runs in cdktf.out/: a second one stops at once an
                      is written: a plan made with mock credentials is for review, never to apply.
   (default)          The real accounts: synthesizes into cdktf.out/ and runs Terraform in
                      cdktf.out/stacks/<stack> (terraform init -reconfigure: a changed backend is
-                     simply used) with your credentials and the config's backend.
+                     simply used) with your credentials and the config's backend. A pipeline-account
+                     stack reading outputs that source-account's plan changes (a first deployment,
+                     a new pipeline) is planned against those outputs as planned, and has no .tfplan:
+                     npm run deploy plans it again once source-account is applied.
   --plans-dir <dir>  Write there instead of plans/ (relative to the directory you run npm in).
   --summarize <dir>  Run no Terraform: rebuild <dir>/summary.md from the <stack>.json files there
-                     (a CI artifact, say), with the same exit code.
+                     (a CI artifact, say), with the same exit code; refused for plans of another config.
   -h, --help         This text.
 
 Config: PIPELINE_CONFIG=path/to/config.json (default: config/example.json; relative to the
@@ -94,21 +100,24 @@ const SPEC = {
  * all of its files and nothing else.
  */
 const PLAN_FILE = new RegExp(
-  `^(summary\\.md|(${SOURCE_STACK}|${pipelineStackName("")}|${pipelineStackName("[a-z0-9-]+")})\\.(tfplan|json|txt)(\\.partial)?)$`,
+  `^((summary\\.md|manifest\\.json)|(${SOURCE_STACK}|${pipelineStackName("")}|${pipelineStackName("[a-z0-9-]+")})\\.(tfplan|json|txt))(\\.partial)?$`,
 );
 
 function clearPlans(dir: string): void {
   if (!fs.existsSync(dir)) return;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+  // The manifest first: a directory with a manifest holds every file it lists.
+  const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => Number(b.name === MANIFEST_FILE) - Number(a.name === MANIFEST_FILE));
+  for (const entry of entries) {
     if (entry.isFile() && PLAN_FILE.test(entry.name)) fs.rmSync(path.join(dir, entry.name));
   }
 }
 
-/** Replaces the previous run's files with this run's, each file written whole (rename). */
+/** Replaces the previous run's files with this run's, each file written whole (rename), the manifest last. */
 function publish(staging: string, dir: string): void {
   clearPlans(dir);
   fs.mkdirSync(dir, { recursive: true });
-  for (const name of fs.readdirSync(staging)) {
+  const names = fs.readdirSync(staging).sort((a, b) => Number(a === MANIFEST_FILE) - Number(b === MANIFEST_FILE));
+  for (const name of names) {
     const target = path.join(dir, name);
     try {
       fs.renameSync(path.join(staging, name), target);
@@ -121,140 +130,41 @@ function publish(staging: string, dir: string): void {
   }
 }
 
-interface StackRun {
-  readonly stack: string;
-  readonly dir: string;
-  readonly json: StackJson;
-}
-
-interface Run {
-  /** Where this run's files are written until they are published. */
-  readonly staging: string;
-  /** Where the saved plans go: the staging directory, or offline, scratch space never published. */
-  readonly tfplanDir: string;
-  readonly env: NodeJS.ProcessEnv;
-  readonly signal: AbortSignal;
-}
-
 function log(message: string): void {
   process.stdout.write(`${message}\n`);
 }
 
-/**
- * Plans one stack into the staging directory: `<stack>.tfplan`, `.json` and `.txt` on success;
- * on failure only `.txt`, holding Terraform's output. Returns the result and the plan JSON.
- */
-async function planStack(run: Run, stack: StackRun): Promise<{ result: StackResult; plan?: PlanJson }> {
-  const file = (ext: string) => path.join(run.staging, `${stack.stack}.${ext}`);
-  const tfplan = path.join(run.tfplanDir, `${stack.stack}.tfplan`);
-  log(`${stack.stack}: terraform plan`);
-  const planned = await terraformAsync(["plan", "-input=false", `-out=${tfplan}`], stack.dir, run.env, run.signal);
-  if (planned.status !== 0) {
-    fs.rmSync(tfplan, { force: true });
-    fs.writeFileSync(file("txt"), planned.output);
-    const message = explainFailure(stack.stack, planned.output, { stack: SOURCE_STACK, state: SOURCE_STATE });
-    log(`${stack.stack}: plan failed. ${message}`);
-    return { result: { stack: stack.stack, status: "failed", message, details: terraformErrors(planned.output) } };
-  }
-  // The text is the plan's own output (what `terraform show` of the plan prints, plus any
-  // warnings): a second `show` would load the provider's schema again, seconds per stack.
-  fs.writeFileSync(file("txt"), planText(planned.output));
-  const json = await terraformAsync(["show", "-json", tfplan], stack.dir, run.env, run.signal);
-  if (json.status !== 0) throw new TerraformError(["show", "-json", tfplan], stack.dir, json);
-  fs.writeFileSync(file("json"), json.stdout);
-  const plan = JSON.parse(json.stdout) as PlanJson;
-  const result = summarizePlan(stack.stack, plan);
-  const { add, change, destroy, replace } = result.counts;
-  log(`${stack.stack}: ${add} to add, ${change} to change, ${destroy} to destroy, ${replace} to replace`);
-  return { result, plan };
-}
-
 interface Plan {
-  readonly config: Config;
+  readonly ctx: LoopContext;
   readonly stacks: readonly string[];
-  readonly offline: boolean;
-  /** This run's own temporary directory. */
-  readonly scratch: string;
   readonly staging: string;
-  readonly signal: AbortSignal;
 }
 
-async function planAll({ config, stacks: stackNames, offline, scratch, staging, signal }: Plan): Promise<StackResult[]> {
-  const outdir = offline ? path.join(scratch, "cdktf.out") : CDKTF_OUT;
-  log(`Synthesizing into ${offline ? "a scratch directory" : outdir}`);
-  // Loaded here, not at the top: --help and bad arguments answer without loading the framework.
-  const { buildApp } = await import("../stacks/app");
-  buildApp(config, { outdir, projectRoot: ROOT }).app.synth();
+interface Planned {
+  readonly outcomes: PlanOutcome[];
+  readonly runs: readonly StackRun[];
+  readonly states: ReadonlyMap<string, StateVersion | null>;
+  readonly versions: Awaited<ReturnType<typeof versions>>;
+}
 
-  // Offline, each pipeline-account stack reads source-account's outputs from this file, written once
-  // source-account is planned.
-  const stubPath = path.join(scratch, `${SOURCE_STACK}-planned-outputs.tfstate`);
-  const stacks: StackRun[] = stackNames.map((stack) => {
-    if (offline) return offlineStackDir(config, outdir, stack, path.join(scratch, "stacks"), { remoteStatePath: stubPath });
-    const dir = path.join(outdir, "stacks", stack);
-    return { stack, dir, json: JSON.parse(fs.readFileSync(path.join(dir, "cdk.tf.json"), "utf8")) as StackJson };
-  });
+async function planStacks({ ctx, stacks: names, staging }: Plan): Promise<Planned> {
+  const outdir = ctx.offline ? path.join(ctx.scratch, "cdktf.out") : CDKTF_OUT;
+  log(`Synthesizing into ${ctx.offline ? "a scratch directory" : outdir}`);
+  await synthesize(ctx.config, outdir, ROOT);
+  const runs = prepareStacks(ctx, outdir, names);
+  const inits = await initStacks(ctx, runs);
+  // The state each stack is planned against, for the manifest: a saved plan applies only to it.
+  const states = new Map<string, StateVersion | null>();
+  if (!ctx.offline) {
+    await Promise.all(runs.map(async (run, i) => inits[i].status === 0 && states.set(run.stack, await stateVersion(ctx, run))));
+  }
+  const initialized = runs.find((_, i) => inits[i].status === 0);
+  const tools = await versions(ctx, initialized?.dir ?? ROOT);
   // Offline, the saved plans stay in scratch space: made with mock credentials and empty state,
   // they would create every resource if applied, so they are never where an apply could find them.
-  const tfplanDir = offline ? path.join(scratch, "tfplan") : staging;
-  fs.mkdirSync(tfplanDir, { recursive: true });
-  // Offline or not: the provider mirror when there is one (cli.ts), else the user's own
-  // Terraform configuration; credentials and backend are the user's unless offline.
-  const run: Run = { staging, tfplanDir, env: terraformEnv(scratch), signal };
-
-  // -reconfigure: cdktf.out/stacks/<stack>/.terraform remembers the backend of the last init; a
-  // plan for another config or backend uses the new one, with no migration question to answer.
-  const init = offline ? ["init", "-input=false"] : ["init", "-input=false", "-reconfigure"];
-  log(`terraform init: ${stackNames.join(", ")}`);
-  const inits = await Promise.all(stacks.map((s) => terraformAsync(init, s.dir, run.env, signal)));
-
-  // Offline, one provider process serves every plan and show that follows, one after another
-  // (provider-server.ts): no account to reach, the same mock configuration for every stack.
-  const shared = offline && inits[0].status === 0 ? await shareProvider(stacks[0].dir, path.join(scratch, "provider"), run.env) : undefined;
-  if (shared) log("Offline: one AWS provider process serves every plan and show");
-  try {
-    return await planEach(shared ? { ...run, env: shared.env } : run, { config, stacks, inits, offline, stubPath });
-  } finally {
-    await shared?.stop();
-  }
-}
-
-interface PlanEach {
-  readonly config: Config;
-  readonly stacks: readonly StackRun[];
-  readonly inits: readonly TerraformResult[];
-  readonly offline: boolean;
-  readonly stubPath: string;
-}
-
-/** Plans the initialized stacks in order; offline, each pipeline-account stack after source-account's outputs are known. */
-async function planEach(run: Run, { config, stacks, inits, offline, stubPath }: PlanEach): Promise<StackResult[]> {
-  const { staging } = run;
-  const results: StackResult[] = [];
-  for (const [i, stack] of stacks.entries()) {
-    if (inits[i].status !== 0) {
-      fs.writeFileSync(path.join(staging, `${stack.stack}.txt`), inits[i].output);
-      const message = `terraform init failed for ${stack.stack} (backend or provider installation); Terraform's errors follow.`;
-      log(`${stack.stack}: ${message}`);
-      results.push({ stack: stack.stack, status: "failed", message, details: terraformErrors(inits[i].output) });
-      continue;
-    }
-    if (offline && stack.stack !== SOURCE_STACK && !fs.existsSync(stubPath)) {
-      const message = `Not planned: offline, it reads ${SOURCE_STACK}'s planned outputs, and ${SOURCE_STACK} has no plan.`;
-      results.push({ stack: stack.stack, status: "skipped", message });
-      continue;
-    }
-    const { result, plan } = await planStack(run, stack);
-    results.push(result);
-    if (offline && stack.stack === SOURCE_STACK && plan) {
-      // The stub holds the outputs source-account will have once applied: the planned values
-      // Terraform already knows (names, literal ARNs), and for those known only after apply
-      // (ARNs AWS assigns), the values resolveOutputs formats from the stack's JSON as AWS would.
-      const outputs = stubOutputs(plan, () => resolveOutputs(stack.json, stackContext(config, stack.stack)));
-      fs.writeFileSync(stubPath, stubState(outputs));
-    }
-  }
-  return results;
+  const tfplanDir = ctx.offline ? path.join(ctx.scratch, "tfplan") : staging;
+  const outcomes = await planAll(ctx, runs, inits, { outDir: staging, tfplanDir });
+  return { outcomes, runs, states, versions: tools };
 }
 
 /** A path for messages and the summary: relative to the repository when inside it, else absolute. */
@@ -288,18 +198,32 @@ async function main({ signal }: CommandContext): Promise<number> {
       fs.mkdirSync(CDKTF_OUT, { recursive: true });
       releases.push(acquireLock(path.join(CDKTF_OUT, LOCK_FILE), "plan"));
     }
+    const configPath = configPathFromEnv();
+    // Read before anything is cleared: a bad config leaves an earlier run's plans as they are.
+    const config = loadConfig(configPath);
     try {
-      // An earlier run's files go first: whatever happens to this run, none is left to be taken for its result.
+      // An earlier run's files go once this run starts: whatever happens to it, none is left to be taken for its result.
       clearPlans(plansDir);
       const staging = path.join(scratch.dir, "plans");
       fs.mkdirSync(staging);
-      const configPath = configPathFromEnv();
-      const config = loadConfig(configPath);
-      const results = await planAll({ config, stacks: stackNames(config), offline, scratch: scratch.dir, staging, signal });
+      const ctx: LoopContext = { config, offline, scratch: scratch.dir, env: terraformEnv(scratch.dir), signal, log };
+      const planned = await planStacks({ ctx, stacks: stackNames(config), staging });
+      const results = planned.outcomes.map((o) => o.result);
+      const against = planned.outcomes.filter((o) => o.sourceOutputs === "planned").map((o) => o.stack);
       const { readPlans, reviewPlans } = await loadReview();
       const review = await reviewPlans(config, readPlans(staging, results));
-      const summary = renderSummary(results, { offline, configPath: shown(configPath) }, review);
+      const summary = renderSummary(results, { offline, configPath: shown(configPath), plannedAgainstSource: against }, review);
       fs.writeFileSync(path.join(staging, "summary.md"), summary);
+      writeManifest(
+        staging,
+        buildManifest(staging, {
+          config,
+          configPath: shown(configPath),
+          offline,
+          versions: planned.versions,
+          stacks: planned.runs.map((run, i) => manifestFacts(run, planned.outcomes[i], planned.states.get(run.stack) ?? null)),
+        }),
+      );
       publish(staging, plansDir);
       const code = exitCode(results, review);
       if (offline) log("No .tfplan files: an offline plan (mock credentials, empty state) is for review, never for terraform apply.");
@@ -316,6 +240,19 @@ async function main({ signal }: CommandContext): Promise<number> {
   }
 }
 
+function manifestFacts(run: StackRun, outcome: PlanOutcome, state: StateVersion | null) {
+  const { result } = outcome;
+  return {
+    stack: run.stack,
+    accountId: run.accountId,
+    synthesized: path.join(run.dir, "cdk.tf.json"),
+    state,
+    result: result.status,
+    changes: result.status === "planned" && hasChanges(result),
+    ...(outcome.sourceOutputs && { sourceOutputs: outcome.sourceOutputs }),
+  };
+}
+
 /**
  * The plan review and the policy simulator under it, loaded once there is something to review:
  * --help and mistakes answer without them.
@@ -324,13 +261,38 @@ function loadReview(): Promise<typeof import("../terraform/plan-review")> {
   return import("../terraform/plan-review");
 }
 
-/** `--summarize <dir>`: summary.md again from the plan files in `dir`, with no Terraform. */
+/**
+ * `--summarize <dir>`: summary.md again from the plan files in `dir`, with no Terraform. The
+ * directory's manifest (when it has one) says which config the plans are for, whether they were
+ * made offline and which stacks were planned against source-account's outputs as planned.
+ */
 async function summarize(configPath: string, dir: string): Promise<number> {
   if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UserError(`--summarize: ${dir} is not a directory`);
   const config = loadConfig(configPath);
+  let manifest: ReturnType<typeof readManifest>;
+  try {
+    manifest = readManifest(dir);
+  } catch (e) {
+    if (e instanceof ManifestError) throw new UserError(`--summarize: ${e.message}`);
+    throw e;
+  }
+  if (manifest && manifest.config.sha256 !== configHash(config)) {
+    throw new UserError(
+      `--summarize: the plans in ${dir} were made for the config ${manifest.config.path}, and ${shown(configPath)} is another ` +
+        `(its content differs): set PIPELINE_CONFIG to the config they were made for`,
+    );
+  }
   const rebuiltFrom = path.relative(process.env.INIT_CWD || process.cwd(), dir) || ".";
   const { summarizeDir } = await loadReview();
-  const { summary, code } = await summarizeDir(config, dir, { offline: false, configPath: shown(configPath), rebuiltFrom });
+  const savedPlans = stackNames(config).some((stack) => fs.existsSync(path.join(dir, `${stack}.tfplan`)));
+  const plannedAgainstSource = manifest?.stacks.filter((s) => s.sourceOutputs === "planned").map((s) => s.stack) ?? [];
+  const { summary, code } = await summarizeDir(config, dir, {
+    offline: manifest?.offline ?? false,
+    configPath: shown(configPath),
+    rebuiltFrom,
+    savedPlans,
+    plannedAgainstSource,
+  });
   fs.writeFileSync(path.join(dir, "summary.md"), summary);
   log(`Wrote ${path.join(dir, "summary.md")}. Exit code ${code}: ${EXIT_CODES.find((e) => e.code === code)!.meaning}.`);
   return code;

@@ -25,7 +25,7 @@ function olderThan(version: string, minimum: string): boolean {
  * Why Terraform cannot be used from `env`'s PATH (not there, or older than MIN_TERRAFORM), as one
  * line that names the commands needing it; undefined when it can.
  */
-const NEEDS = `npm test, npm run plan and npm run verify:access run Terraform >= ${MIN_TERRAFORM.replace(/\.0$/, "")} (tested with ${TESTED_TERRAFORM})`;
+const NEEDS = `npm test, npm run plan, npm run deploy and npm run verify:access run Terraform >= ${MIN_TERRAFORM.replace(/\.0$/, "")} (tested with ${TESTED_TERRAFORM})`;
 const NOT_ON_PATH = `Terraform is not on PATH: ${NEEDS}. Install it (https://developer.hashicorp.com/terraform/install) and try again.`;
 
 export function terraformProblem(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -87,6 +87,8 @@ export interface TerraformResult {
   readonly stdout: string;
   /** True when `stopAfter` stopped Terraform: `status` is then not Terraform's (it had none). */
   readonly stopped?: boolean;
+  /** True when it was interrupted (RunOptions.settleOnAbort): `status` is Terraform's, after its graceful stop. */
+  readonly interrupted?: boolean;
 }
 
 /** One line of Terraform's `-json` output (its machine-readable UI). */
@@ -138,6 +140,20 @@ export function mustTerraform(args: readonly string[], cwd: string, env: NodeJS.
 /** Terraform processes started with a signal that are still running: stopped hard if we exit first. */
 const running = new Set<ChildProcess>();
 
+export interface RunOptions {
+  /** Aborting it interrupts Terraform once (see terraformAsync). */
+  readonly signal?: AbortSignal;
+  /** See terraformAsync. */
+  readonly stopAfter?: (event: JsonEvent) => boolean;
+  /** Each chunk Terraform writes (stdout or stderr), as it comes: for showing an apply's progress. */
+  readonly onOutput?: (chunk: Buffer) => void;
+  /**
+   * When `signal` aborts, resolve with what Terraform did once it has exited (`interrupted` set)
+   * instead of rejecting: an interrupted apply's caller needs to know whether it finished.
+   */
+  readonly settleOnAbort?: boolean;
+}
+
 /**
  * `terraform`, without blocking: the two stacks' steps run side by side.
  *
@@ -158,6 +174,12 @@ export function terraformAsync(
   signal?: AbortSignal,
   stopAfter?: (event: JsonEvent) => boolean,
 ): Promise<TerraformResult> {
+  return terraformRun(args, cwd, env, { ...(signal && { signal }), ...(stopAfter && { stopAfter }) });
+}
+
+/** terraformAsync with all its options (RunOptions). */
+export function terraformRun(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, options: RunOptions = {}): Promise<TerraformResult> {
+  const { signal, stopAfter, onOutput, settleOnAbort } = options;
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
@@ -179,20 +201,21 @@ export function terraformAsync(
       stopped = true;
       signalGroup(child, "SIGKILL");
     });
-    child.stdout.on("data", (c: Buffer) => (chunks.push(c), stdout.push(c), lines?.(c)));
-    child.stderr.on("data", (c: Buffer) => chunks.push(c));
+    child.stdout.on("data", (c: Buffer) => (chunks.push(c), stdout.push(c), lines?.(c), onOutput?.(c)));
+    child.stderr.on("data", (c: Buffer) => (chunks.push(c), onOutput?.(c)));
     child.on("error", (e) => reject(spawnError(e)));
     child.on("close", (status) => {
       running.delete(child);
       if (running.size === 0) process.off("exit", killRunning);
       signal?.removeEventListener("abort", interrupt);
-      if (signal?.aborted) reject(signal.reason);
+      if (signal?.aborted && !settleOnAbort) reject(signal.reason);
       else
         resolve({
           status: status ?? 1,
           output: Buffer.concat(chunks).toString("utf8"),
           stdout: Buffer.concat(stdout).toString("utf8"),
           ...(stopped && { stopped }),
+          ...(signal?.aborted && { interrupted: true }),
         });
     });
   });

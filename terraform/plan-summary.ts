@@ -4,6 +4,7 @@
  * (the key, the bucket, a repository, a role), the summary.md a reviewer reads, and the exit code
  * CI acts on. Pure functions: no files, no processes.
  */
+import { SOURCE_STACK } from "../lib/naming";
 
 /**
  * The parts of `terraform show -json <plan>` read here and by the plan review (plan-changes.ts,
@@ -298,7 +299,7 @@ function why(change: DangerousChange): string {
 }
 
 function resultLabel(result: StackResult): string {
-  if (result.status !== "planned") return result.status === "skipped" ? "skipped" : "**plan failed**";
+  if (result.status !== "planned") return result.status === "skipped" ? "not planned" : "**plan failed**";
   const moved = result.moved > 0 ? ` (${result.moved} moved)` : "";
   if (result.dangerous.length > 0) return `**DANGEROUS**${moved}`;
   if (CHANGE_KINDS.some((k) => result.counts[k] > 0) || result.moved > 0) return `changes${moved}`;
@@ -311,12 +312,22 @@ export interface SummaryContext {
   readonly configPath: string;
   /** The directory whose plan files `--summarize` read (Terraform was not run). */
   readonly rebuiltFrom?: string;
+  /** Whether there are `<stack>.tfplan` files beside the summary (default: unless offline). */
+  readonly savedPlans?: boolean;
+  /**
+   * The pipeline-account stacks planned against source-account's outputs as planned (its plan
+   * changes outputs they read), not against its deployed state.
+   */
+  readonly plannedAgainstSource?: readonly string[];
 }
 
 function provenance(context: SummaryContext): string {
-  if (context.rebuiltFrom !== undefined) {
-    return `Rebuilt (\`--summarize\`) from the plan files in \`${context.rebuiltFrom}\`, without running Terraform.`;
-  }
+  const made = madeHow(context);
+  if (context.rebuiltFrom === undefined) return made;
+  return `Rebuilt (\`--summarize\`) from the plan files in \`${context.rebuiltFrom}\`, without running Terraform. ${made}`;
+}
+
+function madeHow(context: SummaryContext): string {
   return context.offline
     ? "Offline (`--offline`): mock credentials and no state, so everything is new; each pipeline-account stack reads " +
         "source-account's planned outputs. This checks that every stack plans; it shows nothing about the real accounts.\n\n" +
@@ -341,15 +352,28 @@ export function renderSummary(results: readonly StackResult[], context: SummaryC
     "| stack | add | change | destroy | replace | result |",
     "|---|---:|---:|---:|---:|---|",
   );
+  const against = new Set(context.offline ? [] : (context.plannedAgainstSource ?? []));
   for (const r of results) {
     const counts = r.status === "planned" ? CHANGE_KINDS.map((k) => String(r.counts[k])) : CHANGE_KINDS.map(() => "–");
-    lines.push(`| ${r.stack} | ${counts.join(" | ")} | ${resultLabel(r)} |`);
+    const mark = against.has(r.stack) ? `, against ${SOURCE_STACK} as planned` : "";
+    lines.push(`| ${r.stack} | ${counts.join(" | ")} | ${resultLabel(r)}${mark} |`);
   }
   lines.push("", "A replacement (destroy and re-create) counts once, under replace.");
   if (results.some((r) => r.status === "planned" && r.moved > 0)) {
     lines[lines.length - 1] +=
       " A moved resource (a `moved` block) is the same object at a new address: applying rewrites the state, " +
       "and changes nothing in AWS unless it is counted under change or replace too.";
+  }
+  if (against.size > 0) {
+    lines.push(
+      "",
+      `**Planned against ${SOURCE_STACK}'s outputs as planned**, not as deployed: ${SOURCE_STACK}'s plan changes outputs these stacks read ` +
+        "(a first deployment, a new pipeline), so they read the values it will have once applied (ARNs AWS assigns formatted as AWS " +
+        `does). \`npm run deploy\` plans each again once ${SOURCE_STACK} is applied, and applies it only if that plan has the same ` +
+        "resource changes and access answers as this one; there is no `.tfplan` for them here.",
+      "",
+      ...[...against].map((stack) => `* ${stack}`),
+    );
   }
 
   const dangerous = results.flatMap((r) => (r.status === "planned" ? r.dangerous.map((d) => ({ stack: r.stack, ...d })) : []));
@@ -383,7 +407,8 @@ export function renderSummary(results: readonly StackResult[], context: SummaryC
     }
   }
   const files = "Files: `<stack>.txt` (the plan as text, or Terraform's errors), `<stack>.json` (`terraform show -json`)";
-  lines.push("", context.offline ? `${files}; no \`<stack>.tfplan\` offline.` : `${files}, \`<stack>.tfplan\`.`, "");
+  const saved = context.savedPlans ?? !context.offline;
+  lines.push("", context.offline ? `${files}; no \`<stack>.tfplan\` offline.` : saved ? `${files}, \`<stack>.tfplan\`.` : `${files}.`, "");
   return lines.join("\n");
 }
 
@@ -428,8 +453,8 @@ export function explainFailure(stack: string, terraformOutput: string, source: S
   if (missingState || output.includes(`The ${source.stack} state lacks outputs this stack needs`)) {
     found.push(
       `${stack} reads ${source.stack}'s outputs from its state, and that state does not have them: ` +
-        `${source.stack} is not deployed yet. Deploy it first (\`npm run deploy:source\`), then plan again; ` +
-        "`npm run plan -- --offline` previews both stacks without AWS.",
+        `${source.stack} is not deployed yet. Deploy it first (\`npm run deploy -- --stack ${source.stack}\`), then plan again; ` +
+        "`npm run plan -- --offline` previews every stack without AWS.",
     );
   }
   if (output.includes("Instance cannot be destroyed")) {

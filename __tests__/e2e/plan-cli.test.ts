@@ -54,7 +54,7 @@ describe("npm run plan", () => {
     expect(planFiles(dir)).toEqual([...STALE].sort());
   });
 
-  it("stops on a bad config with the app's message, writing no plans and clearing an earlier run's", () => {
+  it("stops on a bad config with the app's message, writing no plans and keeping an earlier run's", () => {
     const input = exampleInput();
     input.sourceAccount.accountId = "12345";
     const file = path.join(work, "bad.json");
@@ -67,8 +67,8 @@ describe("npm run plan", () => {
     expect(run.stderr).toBe(
       `Invalid config ${file}:\n  - sourceAccount.accountId: got "12345"; expected a 12-digit AWS account id as a string, e.g. "111111111111"\n`,
     );
-    // Only the files a run writes are removed.
-    expect(planFiles(dir)).toEqual([...USERS].sort());
+    // No plan started: the earlier run's plans are still there to read (they are removed once a plan starts).
+    expect(planFiles(dir)).toEqual([...STALE, ...USERS].sort());
   });
 
   describe("checks where it will write before any work", () => {
@@ -115,7 +115,7 @@ describe("npm run plan", () => {
     seed(dir, STALE);
     const run = runPlan(["--offline", "--plans-dir", dir], { PATH: path.join(work, "empty-path") });
     expect(run.stderr).toBe(
-      "npm run plan: Terraform is not on PATH: npm test, npm run plan and npm run verify:access run Terraform >= 1.10 (tested with 1.11). " +
+      "npm run plan: Terraform is not on PATH: npm test, npm run plan, npm run deploy and npm run verify:access run Terraform >= 1.10 (tested with 1.11). " +
         "Install it (https://developer.hashicorp.com/terraform/install) and try again.\n",
     );
     expect(run.status).toBe(1);

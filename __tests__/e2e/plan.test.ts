@@ -58,6 +58,7 @@ describe("npm run plan -- --offline", () => {
   it("writes each stack's plan as JSON and text, and the summary, where the user asked for them", () => {
     expect(run.stdout).toContain(`Wrote ${path.join(plansDir, "summary.md")}.`);
     expect(planFiles(plansDir)).toEqual([
+      "manifest.json",
       "pipeline-account.json",
       "pipeline-account.txt",
       "source-account.json",

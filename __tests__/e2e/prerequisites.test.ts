@@ -10,7 +10,7 @@ describe("commands that need Terraform, on a machine without it", () => {
     const result = spawnSync("npm", ["run", "-s", script], { cwd: ROOT, env: NO_TERRAFORM, encoding: "utf8", timeout: 60_000 });
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split("\n")[0]).toBe(
-      "Terraform is not on PATH: npm test, npm run plan and npm run verify:access run Terraform >= 1.10 (tested with 1.11). Install it (https://developer.hashicorp.com/terraform/install) and try again.",
+      "Terraform is not on PATH: npm test, npm run plan, npm run deploy and npm run verify:access run Terraform >= 1.10 (tested with 1.11). Install it (https://developer.hashicorp.com/terraform/install) and try again.",
     );
     expect(result.stdout).toBe("");
   });

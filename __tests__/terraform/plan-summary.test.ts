@@ -298,7 +298,10 @@ describe("Terraform's output", () => {
     // As Terraform prints it: the interpolation evaluated, the text wrapped (here narrowly).
     const rendered = wrap(postcondition.error_message.replace(/\$\{[^}]*\}/, "web_repository_arn"), 20);
     const message = explainFailure(PIPELINE_STACK, `Error: Resource postcondition failed\n\n${rendered}`, SOURCE);
-    expect(message).toContain("source-account is not deployed yet. Deploy it first (`npm run deploy:source`)");
+    expect(message).toContain(
+      "source-account is not deployed yet. Deploy it first (`npm run deploy -- --stack source-account`), then plan again; " +
+        "`npm run plan -- --offline` previews every stack without AWS.",
+    );
   });
 
   it("recognizes a source-account state that does not exist at all", () => {

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { terraformProblem } from "../../terraform/cli";
 
-const NEEDS = "npm test, npm run plan and npm run verify:access run Terraform >= 1.10 (tested with 1.11)";
+const NEEDS = "npm test, npm run plan, npm run deploy and npm run verify:access run Terraform >= 1.10 (tested with 1.11)";
 
 /** A PATH holding only a fake `terraform` that prints `stdout` (or no terraform at all). */
 function pathWith(stdout?: string): { env: NodeJS.ProcessEnv; dir: string } {
