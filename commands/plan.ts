@@ -13,6 +13,7 @@ import { EXIT, EXIT_CODES, exitCode, hasChanges, renderSummary } from "../terraf
 import { buildManifest, configHash, MANIFEST_FILE, readManifest, ManifestError, writeManifest } from "../deploy/manifest";
 import {
   initStacks,
+  LOCK_FILE,
   planAll,
   prepareStacks,
   stateVersion,
@@ -31,17 +32,12 @@ import {
   parseCommandLine,
   ROOT,
   runCommand,
+  shownPath,
   UsageError,
   userPath,
   UserError,
   type CommandContext,
 } from "./cli";
-
-/**
- * Held while a plan writes to a plans directory (and while a deploy applies the plans there); and,
- * for plans against the real accounts and deploys, in cdktf.out/: one of them at a time.
- */
-export const LOCK_FILE = ".plan.lock";
 
 const CDKTF_OUT = path.join(ROOT, "cdktf.out");
 
@@ -167,12 +163,6 @@ async function planStacks({ ctx, stacks: names, staging }: Plan): Promise<Planne
   return { outcomes, runs, states, versions: tools };
 }
 
-/** A path for messages and the summary: relative to the repository when inside it, else absolute. */
-function shown(file: string): string {
-  const relative = path.relative(ROOT, file);
-  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
-}
-
 async function main({ signal }: CommandContext): Promise<number> {
   const args = parseCommandLine(SPEC, process.argv.slice(2));
   if (!args) return EXIT.noChanges;
@@ -212,13 +202,13 @@ async function main({ signal }: CommandContext): Promise<number> {
       const against = planned.outcomes.filter((o) => o.sourceOutputs === "planned").map((o) => o.stack);
       const { readPlans, reviewPlans } = await loadReview();
       const review = await reviewPlans(config, readPlans(staging, results));
-      const summary = renderSummary(results, { offline, configPath: shown(configPath), plannedAgainstSource: against }, review);
+      const summary = renderSummary(results, { offline, configPath: shownPath(configPath), plannedAgainstSource: against }, review);
       fs.writeFileSync(path.join(staging, "summary.md"), summary);
       writeManifest(
         staging,
         buildManifest(staging, {
           config,
-          configPath: shown(configPath),
+          configPath: shownPath(configPath),
           offline,
           versions: planned.versions,
           stacks: planned.runs.map((run, i) => manifestFacts(run, planned.outcomes[i], planned.states.get(run.stack) ?? null)),
@@ -278,7 +268,7 @@ async function summarize(configPath: string, dir: string): Promise<number> {
   }
   if (manifest && manifest.config.sha256 !== configHash(config)) {
     throw new UserError(
-      `--summarize: the plans in ${dir} were made for the config ${manifest.config.path}, and ${shown(configPath)} is another ` +
+      `--summarize: the plans in ${dir} were made for the config ${manifest.config.path}, and ${shownPath(configPath)} is another ` +
         `(its content differs): set PIPELINE_CONFIG to the config they were made for`,
     );
   }
@@ -288,7 +278,7 @@ async function summarize(configPath: string, dir: string): Promise<number> {
   const plannedAgainstSource = manifest?.stacks.filter((s) => s.sourceOutputs === "planned").map((s) => s.stack) ?? [];
   const { summary, code } = await summarizeDir(config, dir, {
     offline: manifest?.offline ?? false,
-    configPath: shown(configPath),
+    configPath: shownPath(configPath),
     rebuiltFrom,
     savedPlans,
     plannedAgainstSource,

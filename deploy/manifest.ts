@@ -203,11 +203,14 @@ export function stateProblem(planned: ManifestStack, now: StateVersion | null): 
   return `${planned.stack}'s state changed since it was planned (${describeState(planned.state)} then, ${describeState(now)} now): someone applied in between`;
 }
 
-/** Files that are not the ones the manifest lists (another run's, edited, or missing). */
+/**
+ * Files that are not the ones the manifest lists (another run's, or edited). A missing file is
+ * not one of these: what it means depends on the file (deploy says it).
+ */
 export function fileProblems(dir: string, planned: ManifestStack): string[] {
   return Object.entries(planned.files).flatMap(([name, hash]) => {
     const file = path.join(dir, name);
-    if (!fs.existsSync(file)) return [`${name} is missing (manifest.json lists it)`];
+    if (!fs.existsSync(file)) return [];
     return fileHash(file) === hash ? [] : [`${name} is not the file manifest.json lists (its sha256 differs)`];
   });
 }

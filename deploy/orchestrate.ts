@@ -32,6 +32,12 @@ import {
 import { shareProvider } from "../terraform/provider-server";
 import { offlineStackDir, stackContext } from "../terraform/workspace";
 
+/**
+ * Held while a plan writes to a plans directory or a deploy applies the plans there; and, by a
+ * plan against the real accounts or a deploy, in cdktf.out/: one of them at a time.
+ */
+export const LOCK_FILE = ".plan.lock";
+
 export interface StackRun {
   readonly stack: string;
   /** Where Terraform runs for it. */

@@ -67,7 +67,8 @@ export function renderedExample(): RenderedStack[] {
   return JSON.parse(fs.readFileSync(RENDERED_EXAMPLE, "utf8"));
 }
 
-function account(fake: FakeAws, accountId: string, region: string): FakeAccount {
+/** The account `accountId` of `fake`, added with nothing in it if it is not there. */
+export function account(fake: FakeAws, accountId: string, region: string): FakeAccount {
   let a = fake.get(accountId);
   if (!a) {
     a = {

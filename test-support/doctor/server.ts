@@ -7,7 +7,16 @@
  */
 import * as http from "http";
 import type { AddressInfo } from "net";
-import { answer, type FakeAws, FakeAwsError } from "./fake-aws";
+import { answer as fakeAnswer, type FakeAws, FakeAwsError } from "./fake-aws";
+
+/** What the server answers a call with: fake-aws's `answer` unless a test gives another (test-support/deploy/aws.ts). */
+export type Answer = typeof fakeAnswer;
+
+export interface ServerOptions {
+  readonly answer?: Answer;
+  /** Requests to /__fake/<path> (POST, a JSON body): a test's stand-in telling the fake what it did. */
+  readonly control?: (path: string, body: unknown) => void;
+}
 
 export function accessKeyFor(accountId: string): string {
   return `FAKE${accountId}`;
@@ -49,7 +58,7 @@ interface Reply {
   body: string;
 }
 
-function queryReply(service: string, fake: FakeAws, accountId: string, params: URLSearchParams): Reply {
+function queryReply(service: string, fake: FakeAws, accountId: string, params: URLSearchParams, answer: Answer): Reply {
   const action = params.get("Action") ?? "";
   const input = Object.fromEntries([...params].filter(([k]) => k !== "Action" && k !== "Version"));
   try {
@@ -78,7 +87,7 @@ function queryReply(service: string, fake: FakeAws, accountId: string, params: U
   }
 }
 
-function jsonReply(fake: FakeAws, accountId: string, target: string, body: string): Reply {
+function jsonReply(fake: FakeAws, accountId: string, target: string, body: string, answer: Answer): Reply {
   const operation = target.split(".").pop() ?? "";
   try {
     return { status: 200, type: "application/x-amz-json-1.1", body: JSON.stringify(toJson(answer(fake, accountId, operation, body ? JSON.parse(body) : {}))) };
@@ -88,7 +97,7 @@ function jsonReply(fake: FakeAws, accountId: string, target: string, body: strin
   }
 }
 
-function s3Reply(fake: FakeAws, accountId: string, url: URL): Reply {
+function s3Reply(fake: FakeAws, accountId: string, url: URL, answer: Answer): Reply {
   const bucket = decodeURIComponent(url.pathname.split("/")[1] ?? "");
   const operation = url.searchParams.has("policy")
     ? "GetBucketPolicy"
@@ -118,13 +127,21 @@ export interface FakeAwsServer {
   close(): Promise<void>;
 }
 
-export async function startFakeAwsServer(fake: FakeAws): Promise<FakeAwsServer> {
+export async function startFakeAwsServer(fake: FakeAws, options: ServerOptions = {}): Promise<FakeAwsServer> {
   const requests: string[] = [];
+  const answer = options.answer ?? fakeAnswer;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
+      const control = /^\/__fake\/(.+)$/.exec(req.url ?? "");
+      if (control && options.control) {
+        options.control(control[1], body ? JSON.parse(body) : undefined);
+        res.writeHead(204);
+        res.end();
+        return;
+      }
       const auth = /Credential=([^/]+)\/\d+\/[^/]+\/([^/]+)\/aws4_request/.exec(req.headers.authorization ?? "");
       const accountId = auth?.[1].replace(/^FAKE/, "") ?? "";
       const service = auth?.[2] ?? "";
@@ -134,12 +151,12 @@ export async function startFakeAwsServer(fake: FakeAws): Promise<FakeAwsServer> 
       if (service === "iam" || service === "sts") {
         const params = new URLSearchParams(body);
         requests.push(`${service} ${params.get("Action")}`);
-        reply = queryReply(service, fake, accountId, params);
+        reply = queryReply(service, fake, accountId, params, answer);
       } else if (typeof target === "string") {
         requests.push(`${service} ${target.split(".").pop()}`);
-        reply = jsonReply(fake, accountId, target, body);
+        reply = jsonReply(fake, accountId, target, body, answer);
       } else if (service === "s3") {
-        reply = s3Reply(fake, accountId, url);
+        reply = s3Reply(fake, accountId, url, answer);
         requests.push(`s3 ${req.method} ${url.search}`);
       } else {
         reply = { status: 400, type: "text/plain", body: `the fake does not speak to ${service}` };

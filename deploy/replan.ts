@@ -1,0 +1,100 @@
+/**
+ * A pipeline-account stack reviewed in a plan made against source-account's outputs as planned is
+ * planned again once source-account is applied, and applied only when the new plan is the reviewed
+ * one: the same resource changes (each resource's actions and planned values) and the same access
+ * answers. This says how they differ, in lines a reviewer can act on.
+ */
+import type { Config } from "../config/schema";
+import { buildWorld } from "../access/world";
+import { answer, planResources, reviewCases, type Answer, type StackPlan } from "../terraform/plan-access";
+import { changeKind, type PlanJson, type ResourceChange } from "../terraform/plan-summary";
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function changes(plan: PlanJson): Map<string, ResourceChange> {
+  return new Map(
+    (plan.resource_changes ?? [])
+      .filter((c) => (c.mode ?? "managed") === "managed" && changeKind(c.change.actions) !== undefined)
+      .map((c) => [c.address, c]),
+  );
+}
+
+const MAX_VALUE = 160;
+
+function shortValue(value: unknown, unknown: unknown): string {
+  if (unknown === true) return "(known after apply)";
+  const text = value === undefined ? "(none)" : JSON.stringify(value);
+  return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}…` : text;
+}
+
+/** How the resource changes of `now` differ from those of `reviewed`; empty when they are the same. */
+export function resourceDifferences(reviewed: PlanJson, now: PlanJson): string[] {
+  const before = changes(reviewed);
+  const after = changes(now);
+  const lines: string[] = [];
+  for (const [address, c] of before) {
+    const n = after.get(address);
+    if (!n) {
+      lines.push(`${address}: reviewed ${c.change.actions.join(", ")}; not in the new plan`);
+      continue;
+    }
+    if (c.change.actions.join(",") !== n.change.actions.join(",")) {
+      lines.push(`${address}: reviewed ${c.change.actions.join(", ")}; now ${n.change.actions.join(", ")}`);
+      continue;
+    }
+    const [a, b] = [isObject(c.change.after) ? c.change.after : {}, isObject(n.change.after) ? n.change.after : {}];
+    const [ua, ub] = [isObject(c.change.after_unknown) ? c.change.after_unknown : {}, isObject(n.change.after_unknown) ? n.change.after_unknown : {}];
+    for (const key of [...new Set([...Object.keys(a), ...Object.keys(b), ...Object.keys(ua), ...Object.keys(ub)])].sort()) {
+      if (JSON.stringify(a[key]) === JSON.stringify(b[key]) && JSON.stringify(ua[key] ?? false) === JSON.stringify(ub[key] ?? false)) continue;
+      lines.push(`${address}: \`${key}\` was ${shortValue(a[key], ua[key])}; now ${shortValue(b[key], ub[key])}`);
+    }
+  }
+  for (const [address, n] of after) {
+    if (!before.has(address)) lines.push(`${address}: ${n.change.actions.join(", ")}; not in the reviewed plan`);
+  }
+  return lines;
+}
+
+function show(a: Answer): string {
+  switch (a.kind) {
+    case "absent":
+      return `denied (${a.what} does not exist)`;
+    case "unknown":
+      return "known after apply";
+    case "error":
+      return `error (${a.result})`;
+    default:
+      return a.kind;
+  }
+}
+
+async function answers(config: Config, plans: readonly StackPlan[]): Promise<Map<string, { label: string; answer: string }>> {
+  const world = buildWorld(config, plans.map((p) => ({ stack: p.stack, resources: planResources(p.plan, "after") })), { partial: true });
+  const cases = reviewCases(config, world);
+  const result = new Map<string, { label: string; answer: string }>();
+  await Promise.all(
+    cases.map(async (c) => {
+      const label = `row ${c.row}: ${c.who} ${c.action} on ${c.on}`;
+      result.set(label, { label, answer: show(await answer(world, c)) });
+    }),
+  );
+  return result;
+}
+
+/**
+ * The requests of the access model (plan-access.ts) whose answer on the planned policies differs
+ * once `stack`'s reviewed plan is replaced by `now`. The other stacks' plans are the reviewed ones.
+ */
+export async function accessDifferences(config: Config, reviewed: readonly StackPlan[], stack: string, now: PlanJson): Promise<string[]> {
+  const replaced = reviewed.map((p) => (p.stack === stack ? { stack, plan: now } : p));
+  const [before, after] = await Promise.all([answers(config, reviewed), answers(config, replaced)]);
+  const lines: string[] = [];
+  for (const [label, { answer: a }] of before) {
+    const b = after.get(label)?.answer ?? "not asked";
+    if (a !== b) lines.push(`${label}: reviewed ${a}; now ${b}`);
+  }
+  for (const [label, { answer: b }] of after) if (!before.has(label)) lines.push(`${label}: not asked in the review; now ${b}`);
+  return lines.sort();
+}
