@@ -6,7 +6,6 @@
 import * as fs from "fs";
 import * as path from "path";
 import { createInterface } from "readline/promises";
-import { stackNames } from "../config/accounts";
 import { loadConfig } from "../config/load";
 import type { Config } from "../config/schema";
 import { pipelineAccounts } from "../config/accounts";
@@ -18,12 +17,14 @@ import { changedResources } from "../terraform/plan-changes";
 import { configProblems, fileProblems, ManifestError, readManifest, stackProblems, stateProblem, versionProblems, type Manifest } from "../deploy/manifest";
 import {
   applyPlan,
+  explainApplyFailure,
   indent,
   LOCK_FILE,
   initStacks,
   planAll,
   planOne,
   prepareStacks,
+  selectStacks,
   stateVersion,
   synthesize,
   versions,
@@ -39,7 +40,6 @@ import {
   ROOT,
   runCommand,
   shownPath,
-  UsageError,
   userPath,
   UserError,
   type CommandContext,
@@ -132,20 +132,6 @@ class Refused extends Error {
 
 function log(message: string): void {
   process.stdout.write(`${message}\n`);
-}
-
-/** The stacks `patterns` name (all of them without any), in deploy order. */
-export function selectStacks(config: Config, patterns: readonly string[] | undefined): string[] {
-  const all = stackNames(config);
-  if (!patterns || patterns.length === 0) return all;
-  const selected = new Set<string>();
-  for (const pattern of patterns) {
-    const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
-    const matches = all.filter((s) => regex.test(s));
-    if (matches.length === 0) throw new UsageError(`--stack ${JSON.stringify(pattern)} matches no stack of the config; its stacks: ${all.join(", ")}`);
-    for (const m of matches) selected.add(m);
-  }
-  return all.filter((s) => selected.has(s));
 }
 
 /** A stack about to be applied: its reviewed plan, and where its saved plan is. */
@@ -255,20 +241,6 @@ function accessLines(review: PlanReview): string[] {
   }
   if (access.unknown.length > 0) lines.push(`  ${access.unknown.length} polic${access.unknown.length === 1 ? "y is" : "ies are"} known only after apply: see npm run plan's summary.md`);
   return lines;
-}
-
-/** What Terraform's apply output says went wrong, in one line: which calls failed, or a stale plan. */
-export function explainApplyFailure(output: string): string {
-  const flat = output.replace(/\s+/g, " ");
-  if (flat.includes("Error: Saved plan is stale")) {
-    return "Terraform refused the saved plan: the state changed after it was planned (\"Saved plan is stale\"); plan again";
-  }
-  const calls = new Set<string>();
-  for (const m of flat.matchAll(/operation error ([\w ]+?): (\w+), https response error StatusCode: (\d+)[^,]*, RequestID: [^,]*, (?:api error )?([\w.]+): (.*?)(?= with | Error: |$)/g)) {
-    calls.add(`${m[1]} ${m[2]} (HTTP ${m[3]} ${m[4]}: ${m[5].trim()})`);
-  }
-  if (calls.size > 0) return `AWS refused ${[...calls].join("; ")}`;
-  return "terraform apply failed; Terraform's errors are above";
 }
 
 /** Where a deploy stands, for the line that says why it stopped. */
@@ -422,20 +394,14 @@ async function main({ signal }: CommandContext): Promise<number> {
     if (plansDir) releases.push(acquireLock(path.join(plansDir, LOCK_FILE), "deploy"));
     const ctx: LoopContext = { config, offline: false, scratch: scratch.dir, env: terraformEnv(scratch.dir), signal, log };
 
+    if (!manifest) await credentials(config, stacks);
     log(`Synthesizing into ${CDKTF_OUT}`);
     await synthesize(config, CDKTF_OUT, ROOT);
     const runs = prepareStacks(ctx, CDKTF_OUT, stacks);
     const fromPlans = manifest && readPlans(plansDir!, manifest, runs);
     if (fromPlans) refuseIf(plansDir!, fromPlans.problems);
-    log(`Credentials: ${stacks.join(", ")}`);
-    const { checkCredentials, CredentialsProblem } = await import("../deploy/credentials");
-    const accounts = new Map([[SOURCE_STACK, config.sourceAccount], ...pipelineAccounts(config).map((a) => [a.stack, a.account] as const)]);
-    try {
-      await checkCredentials(config, stacks.map((stack) => ({ stack, account: accounts.get(stack)! })));
-    } catch (e) {
-      if (e instanceof CredentialsProblem) throw new UserError(e.message);
-      throw e;
-    }
+    // Without plans to check first, credentials come first: a deploy without them stops at once.
+    if (manifest) await credentials(config, stacks);
     const inits = await initStacks(ctx, runs);
     const initFailed = runs.filter((_, i) => inits[i].status !== 0);
     for (const run of initFailed) log(`${run.stack}: terraform init failed; Terraform's errors follow.\n${indent(terraformErrors(inits[runs.indexOf(run)].output))}`);
@@ -482,6 +448,19 @@ async function main({ signal }: CommandContext): Promise<number> {
   } finally {
     for (const release of releases.reverse()) release();
     scratch.remove();
+  }
+}
+
+/** Each account deployed to has working credentials for it (deploy/credentials.ts), or one line says which does not. */
+async function credentials(config: Config, stacks: readonly string[]): Promise<void> {
+  log(`Credentials: ${stacks.join(", ")}`);
+  const { checkCredentials, CredentialsProblem } = await import("../deploy/credentials");
+  const accounts = new Map([[SOURCE_STACK, config.sourceAccount], ...pipelineAccounts(config).map((a) => [a.stack, a.account] as const)]);
+  try {
+    await checkCredentials(config, stacks.map((stack) => ({ stack, account: accounts.get(stack)! })));
+  } catch (e) {
+    if (e instanceof CredentialsProblem) throw new UserError(e.message);
+    throw e;
   }
 }
 

@@ -14,8 +14,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { Config } from "../config/schema";
-import { stackAccount } from "../config/accounts";
-import { onExit } from "../commands/cli";
+import { stackAccount, stackNames } from "../config/accounts";
+import { onExit, UsageError } from "../commands/cli";
 import { SOURCE_STACK, SOURCE_STATE } from "../stacks/outputs";
 import { TerraformError, terraformAsync, terraformRun, type TerraformResult } from "../terraform/cli";
 import { resolveOutputs, stubState, type StackJson } from "../terraform/fixtures";
@@ -82,6 +82,20 @@ export async function synthesize(config: Config, outdir: string, projectRoot: st
   // Loaded here, not at the top: --help and bad arguments answer without loading the framework.
   const { buildApp } = await import("../stacks/app");
   buildApp(config, { outdir, projectRoot }).app.synth();
+}
+
+/** The stacks `patterns` name (all of them without any), in deploy order. */
+export function selectStacks(config: Config, patterns: readonly string[] | undefined): string[] {
+  const all = stackNames(config);
+  if (!patterns || patterns.length === 0) return all;
+  const selected = new Set<string>();
+  for (const pattern of patterns) {
+    const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+    const matches = all.filter((s) => regex.test(s));
+    if (matches.length === 0) throw new UsageError(`--stack ${JSON.stringify(pattern)} matches no stack of the config; its stacks: ${all.join(", ")}`);
+    for (const m of matches) selected.add(m);
+  }
+  return all.filter((s) => selected.has(s));
 }
 
 /** The file the stub of source-account's planned outputs is written to, in `scratch`. */
@@ -320,4 +334,18 @@ async function planInOrder(
  */
 export function applyPlan(ctx: LoopContext, stack: StackRun, tfplan: string, onOutput: (chunk: Buffer) => void): Promise<TerraformResult> {
   return terraformRun(["apply", "-input=false", tfplan], stack.dir, ctx.env, { signal: ctx.signal, onOutput, settleOnAbort: true });
+}
+
+/** What Terraform's apply output says went wrong, in one line: which calls failed, or a stale plan. */
+export function explainApplyFailure(output: string): string {
+  const flat = output.replace(/\s+/g, " ");
+  if (flat.includes("Error: Saved plan is stale")) {
+    return "Terraform refused the saved plan: the state changed after it was planned (\"Saved plan is stale\"); plan again";
+  }
+  const calls = new Set<string>();
+  for (const m of flat.matchAll(/operation error ([\w ]+?): (\w+), https response error StatusCode: (\d+)[^,]*, RequestID: [^,]*, (?:api error )?([\w.]+): (.*?)(?= with | Error: |$)/g)) {
+    calls.add(`${m[1]} ${m[2]} (HTTP ${m[3]} ${m[4]}: ${m[5].trim()})`);
+  }
+  if (calls.size > 0) return `AWS refused ${[...calls].join("; ")}`;
+  return "terraform apply failed; Terraform's errors are above";
 }

@@ -322,9 +322,10 @@ export interface SummaryContext {
 }
 
 function provenance(context: SummaryContext): string {
-  const made = madeHow(context);
-  if (context.rebuiltFrom === undefined) return made;
-  return `Rebuilt (\`--summarize\`) from the plan files in \`${context.rebuiltFrom}\`, without running Terraform. ${made}`;
+  if (context.rebuiltFrom === undefined) return madeHow(context);
+  const rebuilt = `Rebuilt (\`--summarize\`) from the plan files in \`${context.rebuiltFrom}\`, without running Terraform.`;
+  // Plans made offline keep their warning: they are still not to apply.
+  return context.offline ? `${rebuilt} ${madeHow(context)}` : rebuilt;
 }
 
 function madeHow(context: SummaryContext): string {

@@ -67,6 +67,12 @@ describe("parseCommandLine", () => {
     expect(usageError(argv)).toBe(message);
   });
 
+  it("takes a flag the spec says is repeatable (multiple) as often as given, in order", () => {
+    const spec = { ...SPEC, options: { ...SPEC.options, stack: { type: "string", multiple: true } } } as const;
+    expect(parseCommandLine(spec, ["--stack", "a", "--stack=b*", "--runs", "1"])).toEqual({ stack: ["a", "b*"], runs: "1" });
+    expect(() => parseCommandLine(spec, ["--stack", "a", "--stack", "--runs"])).toThrow(new UsageError('--stack needs a value, got the flag "--runs"'));
+  });
+
   it("prints the usage for --help and -h, and returns nothing to run", () => {
     const write = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
     try {
@@ -235,9 +241,17 @@ describe("acquireLock", () => {
   it("holds the lock with this process's id, and releases it", () => {
     const lock = path.join(work, "held.lock");
     const release = acquireLock(lock, "plan");
-    expect(fs.readFileSync(lock, "utf8")).toBe(`${process.pid}\n`);
+    expect(fs.readFileSync(lock, "utf8")).toBe(`${process.pid}\nplan\n`);
     release();
     expect(fs.existsSync(lock)).toBe(false);
+  });
+
+  it("names what the process holding it is doing, when it is another command than this one", () => {
+    const lock = path.join(work, "deploying.lock");
+    fs.writeFileSync(lock, `${process.ppid}\ndeploy\n`);
+    expect(() => acquireLock(lock, "plan")).toThrow(
+      new UserError(`another deploy is running (pid ${process.ppid}): wait for it to finish (if none is running, remove ${lock})`),
+    );
   });
 
   it("refuses while another running process holds it, naming that process", () => {
@@ -256,7 +270,7 @@ describe("acquireLock", () => {
     await new Promise((resolve) => child.on("exit", resolve));
     fs.writeFileSync(lock, `${child.pid}\n`);
     const release = acquireLock(lock, "plan");
-    expect(fs.readFileSync(lock, "utf8")).toBe(`${process.pid}\n`);
+    expect(fs.readFileSync(lock, "utf8")).toBe(`${process.pid}\nplan\n`);
     release();
   });
 });

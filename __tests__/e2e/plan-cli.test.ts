@@ -71,6 +71,21 @@ describe("npm run plan", () => {
     expect(planFiles(dir)).toEqual([...STALE, ...USERS].sort());
   });
 
+  it("shows Terraform's errors on the console when it says they follow (a failed init)", () => {
+    const dir = path.join(work, "init-failed");
+    // A provider mirror without the provider: terraform init fails at once, offline.
+    const mirror = path.join(work, "empty-mirror");
+    fs.mkdirSync(mirror);
+    const run = runPlan(["--offline", "--plans-dir", dir], { TF_PROVIDER_MIRROR: mirror });
+    expect(run.status).toBe(1);
+    const lines = run.stdout.split("\n");
+    for (const stack of ["source-account", "pipeline-account"]) {
+      const at = lines.indexOf(`${stack}: terraform init failed for ${stack} (backend or provider installation); Terraform's errors follow.`);
+      expect(at).toBeGreaterThan(-1);
+      expect(lines[at + 1]).toMatch(/^ {4}Error: /);
+    }
+  });
+
   describe("checks where it will write before any work", () => {
     const file = path.join(work, "a-file");
     fs.writeFileSync(file, "not a directory\n");
@@ -147,6 +162,19 @@ describe("npm run plan", () => {
       expect(summary).toContain("Exit code 3: dangerous changes");
       expect(summary).toContain("### ⚠️ DANGER: 2 dangerous access changes");
       expect(planFiles(dir)).toEqual(["pipeline-account.json", "source-account.json", "summary.md"]);
+      // There are no saved plans here, and the summary lists none.
+      expect(summary).not.toContain(".tfplan");
+    });
+
+    it("says \"not planned\" for every stack of an empty directory, as README does, and exits 1", () => {
+      const dir = path.join(work, "summarize-empty");
+      fs.mkdirSync(dir);
+      const run = runPlan(["--summarize", dir]);
+      expect(run.status).toBe(1);
+      const summary = fs.readFileSync(path.join(dir, "summary.md"), "utf8");
+      expect(summary).toContain("| source-account | – | – | – | – | not planned |");
+      expect(summary).toContain("| pipeline-account | – | – | – | – | not planned |");
+      expect(summary).not.toContain("skipped");
     });
 
     it("refuses a directory that is not there, and --offline or --plans-dir with it", () => {

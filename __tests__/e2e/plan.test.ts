@@ -13,7 +13,8 @@ import { loadConfig } from "../../config/load";
 import * as naming from "../../lib/naming";
 import { SOURCE_STACK } from "../../stacks/outputs";
 import { planFiles, runPlan, seed } from "../../test-support/plan";
-import { runningProcesses } from "../../test-support/process";
+import { run as runScript, runningProcesses } from "../../test-support/process";
+import { startFakeAwsServer } from "../../test-support/doctor/server";
 import { ROOT } from "../../test-support/config";
 import { synthApp, type Synth } from "../../test-support/synth";
 
@@ -125,5 +126,62 @@ describe("npm run plan -- --offline", () => {
 
   it("leaves cdktf.out alone", () => {
     expect(mtime(manifest)).toBe(manifestBefore);
+  });
+
+  it("writes a manifest saying the plans were made offline", () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(plansDir, "manifest.json"), "utf8"));
+    expect(manifest).toMatchObject({ format: 1, offline: true, config: { path: path.join(work, "my.json") } });
+    expect(manifest.stacks.map((s: { stack: string; state: unknown }) => [s.stack, s.state])).toEqual([
+      ["source-account", null],
+      ["pipeline-account", null],
+    ]);
+  });
+
+  it("--summarize of these plans keeps the offline warning and lists no .tfplan", () => {
+    const dir = path.join(work, "summarize-offline");
+    fs.cpSync(plansDir, dir, { recursive: true });
+    const again = runPlan(["--summarize", dir], { PIPELINE_CONFIG: path.join(work, "my.json") });
+    expect(again.stderr).toBe("");
+    expect(again.status).toBe(2);
+    const summary = fs.readFileSync(path.join(dir, "summary.md"), "utf8");
+    expect(summary).toContain("without running Terraform. Offline (`--offline`): mock credentials and no state");
+    expect(summary).toContain("**No `.tfplan` files**");
+    expect(summary).toContain("; no `<stack>.tfplan` offline.");
+  });
+
+  it("--summarize of these plans with another config refuses, naming both, and leaves summary.md alone", () => {
+    const dir = path.join(work, "summarize-other");
+    fs.cpSync(plansDir, dir, { recursive: true });
+    const before = fs.readFileSync(path.join(dir, "summary.md"), "utf8");
+    const other = path.join(ROOT, "config", "examples", "two-accounts.json");
+    const again = runPlan(["--summarize", dir], { PIPELINE_CONFIG: other });
+    expect(again.stderr).toBe(
+      `npm run plan: --summarize: the plans in ${dir} were made for the config ${path.join(work, "my.json")}, and config/examples/two-accounts.json ` +
+        "is another (its content differs): set PIPELINE_CONFIG to the config they were made for\n",
+    );
+    expect(again.status).toBe(1);
+    expect(fs.readFileSync(path.join(dir, "summary.md"), "utf8")).toBe(before);
+  });
+
+  it("npm run deploy refuses these plans, before synthesizing or asking AWS anything", async () => {
+    const server = await startFakeAwsServer(new Map());
+    try {
+      const deploy = await runScript("commands/deploy.ts", ["--plans", plansDir, "--yes"], {
+        PIPELINE_CONFIG: path.join(work, "my.json"),
+        AWS_ENDPOINT_URL: server.url,
+        AWS_ACCESS_KEY_ID: "FAKE111111111111",
+        AWS_SECRET_ACCESS_KEY: "fake",
+      });
+      expect(deploy.stderr).toBe(
+        `npm run deploy: refused: the plans in ${plansDir} do not match what they would be applied to:\n` +
+          "  - they were made offline (npm run plan -- --offline): with mock credentials and empty state, they would create every resource again. " +
+          "Plan against the real accounts (npm run plan) and deploy those plans\n",
+      );
+      expect(deploy.status).toBe(3);
+      expect(deploy.stdout).toBe("");
+      expect(server.requests).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 });

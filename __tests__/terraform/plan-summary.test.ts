@@ -248,6 +248,36 @@ describe("renderSummary", () => {
     expect(real).not.toContain("No `.tfplan` files");
     expect(real).toContain("`terraform show -json`), `<stack>.tfplan`.");
   });
+
+  it("lists no .tfplan files where there are none (--summarize of a directory without them)", () => {
+    const md = renderSummary([], { ...context, savedPlans: false });
+    expect(md).toContain("Files: `<stack>.txt` (the plan as text, or Terraform's errors), `<stack>.json` (`terraform show -json`).\n");
+    expect(md).not.toContain(".tfplan");
+  });
+
+  it("keeps the offline warning when rebuilt from offline plans", () => {
+    const md = renderSummary([], { ...context, offline: true, rebuiltFrom: "plans-pr12" });
+    expect(md).toContain("Rebuilt (`--summarize`) from the plan files in `plans-pr12`, without running Terraform. Offline (`--offline`)");
+    expect(md).toContain("**No `.tfplan` files**");
+  });
+
+  it("marks each stack planned against source-account's outputs as planned, and says what that means", () => {
+    const md = renderSummary(
+      [summarizePlan(SOURCE_STACK, plan(rc("aws_iam_role", ["create"]))), summarizePlan(PIPELINE_STACK, plan(rc("aws_iam_role", ["create"])))],
+      { ...context, plannedAgainstSource: [PIPELINE_STACK] },
+    );
+    expect(md).toContain("| source-account | 1 | 0 | 0 | 0 | changes |");
+    expect(md).toContain("| pipeline-account | 1 | 0 | 0 | 0 | changes, against source-account as planned |");
+    expect(md).toContain("**Planned against source-account's outputs as planned**, not as deployed");
+    expect(md).toContain("\n* pipeline-account\n");
+  });
+
+  it("calls a stack with no plan files \"not planned\", in the table as in its section", () => {
+    const md = renderSummary([{ stack: PIPELINE_STACK, status: "skipped", message: "No pipeline-account.json or pipeline-account.txt in the directory." }], context);
+    expect(md).toContain("| pipeline-account | – | – | – | – | not planned |");
+    expect(md).toContain("### pipeline-account: not planned");
+    expect(md).not.toContain("skipped");
+  });
 });
 
 describe("stubOutputs (offline: what pipeline-account reads of source-account)", () => {
