@@ -1,8 +1,8 @@
 /**
  * Every command's edges, as processes: --help prints and does nothing else, unknown flags are
  * errors, values are taken or refused, an interrupt cleans up, errors are one line and a bug's
- * stack points into the TypeScript sources. `npm run plan`'s own are in plan-cli.test.ts and
- * plan-runs.test.ts.
+ * stack points into the TypeScript sources. `npm run plan`'s and `npm run deploy`'s own are in plan-cli.test.ts,
+ * plan-runs.test.ts, deploy-cli.test.ts and deploy.test.ts.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -23,6 +23,7 @@ const COMMANDS = [
     flags: "--json, --skip-drift, --timeout, --print-policy, --pipeline, --pipeline-account, --pipeline-profile, --source-account, --source-profile, --region, --help",
   },
   { name: "npm run fixtures:plans", script: "scripts/plan-fixtures.ts", flags: "--help" },
+  { name: "npm run deploy", script: "commands/deploy.ts", flags: "--plans, --stack, --yes, --allow-dangerous, --skip-doctor, --help" },
   { name: "npm run verify:access", script: "commands/verify-access.ts", flags: "--write-readme, --help" },
   { name: "npm run bench", script: "commands/bench.ts", flags: "--runs, --help" },
   { name: "npm run preflight", script: "deploy/preflight-cli.ts", flags: "--plans, --json, --help" },
