@@ -222,7 +222,7 @@ function stackChanges(stack: string, plan: PlanJson, review: PlanReview | undefi
   const lines = changedResources(plan).map((r) => `    ${r.action.padEnd(8)} ${r.address}${r.detail ? `  (${r.detail.replace(/`/g, "")})` : ""}`);
   const policies = review && "policies" in review.access ? review.access.policies.filter((p) => p.stack === stack) : [];
   if (policies.length > 0) {
-    lines.push(`  Policies it changes: ${policies.length}`, ...policies.map((p) => `    ${p.how.padEnd(8)} ${p.what} (${p.address})`));
+    lines.push(`  Policies it changes: ${policies.length}`, ...policies.map((p) => `    ${p.how.padEnd(17)} ${p.what} (${p.address})`));
   }
   return lines;
 }
@@ -271,7 +271,7 @@ function indented(): { write: (chunk: Buffer) => void; end: () => void } {
       const text = partial + chunk.toString("utf8");
       const lines = text.split("\n");
       partial = lines.pop() ?? "";
-      for (const line of lines) process.stdout.write(`    ${line}\n`);
+      for (const line of lines) process.stdout.write(line.trim() ? `    ${line}\n` : "\n");
     },
     end: () => {
       if (partial) process.stdout.write(`    ${partial}\n`);
@@ -332,7 +332,7 @@ async function applyAll({ ctx, config, reviewed, review, ask }: Deploy): Promise
       if (ask && !(await confirm(`Apply these changes to ${stack} (account ${r.run.accountId})? [y/N] `, ctx.signal))) {
         throw new Refused(`not confirmed for ${stack}; ${standing(applied, remaining())}`);
       }
-      log(`${stack}: terraform apply ${path.relative(ROOT, tfplan!)}`);
+      log(`${stack}: terraform apply ${shownPath(tfplan!)}`);
       const out = indented();
       const result = await applyPlan(ctx, r.run, tfplan!, out.write);
       out.end();

@@ -184,14 +184,15 @@ describe("npm run deploy -- --plans refuses, before any AWS write, plans that do
     const state = path.join(stateDir, "source-account.tfstate");
     fs.writeFileSync(state, JSON.stringify({ version: 4, terraform_version: "1.11.4", serial: 3, lineage: "someone-else", outputs: {}, resources: [] }));
     try {
-      const result = await deploy(["--plans", copyOfPlans("plans-state"), "--yes"]);
+      // One stack is enough to see it, and costs one init.
+      const result = await deploy(["--plans", copyOfPlans("plans-state"), "--yes", "--stack", "source-account"]);
       expect(result.stderr.split("\n").slice(1)).toEqual([
         "  - source-account's state changed since it was planned (no state then, serial 3 of lineage someone-else now): someone applied in between",
         "",
       ]);
       expect(result.status).toBe(3);
-      // Only STS: the credentials were checked.
-      expect([...new Set(aws.server.requests)].sort()).toEqual(["sts AssumeRole", "sts GetCallerIdentity"]);
+      // Only STS: source-account's credentials were checked.
+      expect(aws.server.requests).toEqual(["sts GetCallerIdentity"]);
       expect(aws.writes).toEqual([]);
     } finally {
       fs.rmSync(state);

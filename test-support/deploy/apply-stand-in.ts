@@ -39,9 +39,16 @@ function writeState(plan: PlanJson): void {
 }
 
 async function main(): Promise<number> {
-  const shown = spawnSync(REAL, ["show", "-json", planFile], { encoding: "utf8", maxBuffer: 256 << 20 });
-  if (shown.status !== 0) throw new Error(shown.stderr);
-  const plan = JSON.parse(shown.stdout) as PlanJson;
+  // Deploy keeps `terraform show -json` of each plan beside it: read that, not the plan again (a
+  // second of the provider's schema loading per apply).
+  const beside = path.join(path.dirname(path.resolve(planFile)), `${stack}.json`);
+  let plan: PlanJson;
+  if (fs.existsSync(beside)) plan = JSON.parse(fs.readFileSync(beside, "utf8")) as PlanJson;
+  else {
+    const shown = spawnSync(REAL, ["show", "-json", planFile], { encoding: "utf8", maxBuffer: 256 << 20 });
+    if (shown.status !== 0) throw new Error(shown.stderr);
+    plan = JSON.parse(shown.stdout) as PlanJson;
+  }
   const creates = (plan.resource_changes ?? []).filter((c) => c.change.actions.includes("create")).length;
   if (process.env.STAND_IN_WAIT) {
     let interrupts = 0;
