@@ -311,6 +311,8 @@ async function applyAll({ ctx, config, reviewed, review, ask }: Deploy): Promise
         const again = await planOne(ctx, r.run, { outDir: dir, tfplanDir: dir, note: `again: it was reviewed against ${SOURCE_STACK}'s outputs as planned` });
         if (!again.plan || !again.tfplan) throw new UserError(`${stack} could not be planned again (Terraform's errors above); ${standing(applied, remaining())}`);
         const { resourceDifferences, accessDifferences } = await import("../deploy/replan");
+        // The access model reads the planned values: the same values give the same answers, so the
+        // answers are computed only to explain a difference.
         const resources = resourceDifferences(plan, again.plan);
         if (resources.length > 0) {
           const access = await accessDifferences(config, reviewedPlans, stack, again.plan);

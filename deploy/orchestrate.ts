@@ -61,7 +61,11 @@ export interface LoopContext {
 /** Which state a pipeline-account stack's plan read source-account's outputs from. */
 export type SourceOutputs = "deployed" | "planned";
 
-/** A state's identity: Terraform refuses a saved plan once either changed ("Saved plan is stale"). */
+/**
+ * A state's identity. Terraform refuses a saved plan once the state is not the snapshot the plan was
+ * made from ("Saved plan is stale"; a Terraform maintainer's description:
+ * https://discuss.hashicorp.com/t/showing-what-has-changed-on-stale-plan/19728; seen here with 1.11).
+ */
 export interface StateVersion {
   readonly lineage: string;
   readonly serial: number;

@@ -21,12 +21,37 @@ function changes(plan: PlanJson): Map<string, ResourceChange> {
   );
 }
 
-const MAX_VALUE = 160;
+const MAX_VALUE = 120;
 
-function shortValue(value: unknown, unknown: unknown): string {
-  if (unknown === true) return "(known after apply)";
+function parsedJson(value: unknown): unknown {
+  if (typeof value !== "string" || !/^\s*[[{]/.test(value)) return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}
+
+function excerpt(value: unknown): string {
   const text = value === undefined ? "(none)" : JSON.stringify(value);
   return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}…` : text;
+}
+
+/**
+ * Where two values first differ, as a path under `at` (into JSON documents held in strings too,
+ * such as policies), and the two values there.
+ */
+function firstDifference(a: unknown, b: unknown, at: string): string {
+  const [ja, jb] = [parsedJson(a), parsedJson(b)];
+  if (ja !== undefined && jb !== undefined) return firstDifference(ja, jb, at);
+  if (a !== null && b !== null && typeof a === "object" && typeof b === "object" && Array.isArray(a) === Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+    for (const key of keys) {
+      const [va, vb] = [(a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]];
+      if (JSON.stringify(va) !== JSON.stringify(vb)) return firstDifference(va, vb, Array.isArray(a) ? `${at}[${key}]` : `${at}.${key}`);
+    }
+  }
+  return `\`${at}\` was ${excerpt(a)}; now ${excerpt(b)}`;
 }
 
 /** How the resource changes of `now` differ from those of `reviewed`; empty when they are the same. */
@@ -47,8 +72,12 @@ export function resourceDifferences(reviewed: PlanJson, now: PlanJson): string[]
     const [a, b] = [isObject(c.change.after) ? c.change.after : {}, isObject(n.change.after) ? n.change.after : {}];
     const [ua, ub] = [isObject(c.change.after_unknown) ? c.change.after_unknown : {}, isObject(n.change.after_unknown) ? n.change.after_unknown : {}];
     for (const key of [...new Set([...Object.keys(a), ...Object.keys(b), ...Object.keys(ua), ...Object.keys(ub)])].sort()) {
-      if (JSON.stringify(a[key]) === JSON.stringify(b[key]) && JSON.stringify(ua[key] ?? false) === JSON.stringify(ub[key] ?? false)) continue;
-      lines.push(`${address}: \`${key}\` was ${shortValue(a[key], ua[key])}; now ${shortValue(b[key], ub[key])}`);
+      const [unknownBefore, unknownNow] = [JSON.stringify(ua[key] ?? false), JSON.stringify(ub[key] ?? false)];
+      if (unknownBefore !== unknownNow) {
+        lines.push(`${address}: \`${key}\` was ${ua[key] === true ? "known after apply" : "known"}; now ${ub[key] === true ? "known after apply" : "known"}`);
+      } else if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) {
+        lines.push(`${address}: ${firstDifference(a[key], b[key], key)}`);
+      }
     }
   }
   for (const [address, n] of after) {

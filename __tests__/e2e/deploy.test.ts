@@ -20,6 +20,9 @@ import { startDeployAws, type DeployAws } from "../../test-support/deploy/aws";
 import { checkoutWithoutCdktfCli } from "../../test-support/deploy/checkout";
 import { standInTerraform } from "../../test-support/deploy/terraform-stand-in";
 import { run, start, type Finished } from "../../test-support/process";
+import { synthApp } from "../../test-support/synth";
+import { resolveOutputs, stubState } from "../../terraform/fixtures";
+import { stubOutputs, type PlanJson } from "../../terraform/plan-summary";
 
 const A = "111111111111";
 const B = "222222222222";
@@ -244,6 +247,33 @@ describe("npm run deploy -- --plans <dir> --yes", () => {
     expect(aws.writes.every((w) => w.startsWith(`${A} `))).toBe(true);
     expect(result.stdout).not.toContain("pipeline-account: terraform plan");
     expect(result.stdout).not.toContain("pipeline-account: terraform apply");
+  });
+
+  it("applies no pipeline-account plan that differs from the reviewed one once source-account is applied: shows how, exit 3", async () => {
+    // source-account applied (by an earlier job, say), and AWS gave the web source-access role
+    // another ARN than the plan said (a path): what pipeline-account reads is not what was reviewed.
+    const plan = JSON.parse(fs.readFileSync(path.join(plansDir, "source-account.json"), "utf8")) as PlanJson;
+    const outputs = stubOutputs(plan, () => resolveOutputs(synthApp(config).source.json, { accountId: A, region: config.region }));
+    outputs.web_source_access_role_arn = `arn:aws:iam::${A}:role/service-role/demo-web-source-access`;
+    fs.mkdirSync(stateDir, { recursive: true });
+    fs.writeFileSync(path.join(stateDir, "source-account.tfstate"), stubState(outputs));
+
+    const result = await deploy(["--plans", copyOfPlans("plans-differs"), "--yes", "--stack", "pipeline-account"]);
+    const lines = result.stderr.trimEnd().split("\n");
+    expect(lines[0]).toBe(
+      "npm run deploy: refused: pipeline-account's new plan is not the one reviewed (planned against source-account's outputs as planned): " +
+        "review it (npm run plan) before deploying it; nothing applied; not applied: pipeline-account",
+    );
+    expect(lines[1]).toBe("  Resource changes that differ:");
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^ {4}aws_codepipeline\.web_pipeline_\w+: `stage\[0\]\.action\[0\]\.role_arn` was "arn:aws:iam::111111111111:role\/demo-web-source-access"; now "arn:aws:iam::111111111111:role\/service-role\/demo-web-source-access"$/,
+      ),
+    );
+    expect(result.status).toBe(3);
+    expect(result.stdout).toContain("pipeline-account: terraform plan (again: it was reviewed against source-account's outputs as planned)");
+    expect(result.stdout).not.toContain("terraform apply");
+    expect(aws.writes).toEqual([]);
   });
 
   it("on Ctrl-C during an apply: one interrupt to Terraform, then stops before the next stack and says what was applied: exit 130", async () => {
