@@ -432,16 +432,14 @@ async function main({ signal }: CommandContext): Promise<number> {
       );
     }
 
-    const { preflight } = await import("../deploy/preflight");
-    const findings = await preflight(
-      config,
-      withChanges.map((r) => ({ stack: r.run.stack, accountId: r.run.accountId, plan: r.plan! })),
-      { signal },
-    );
-    for (const f of findings.filter((x) => x.severity === "note")) log(`preflight: ${f.stack}: ${f.message}`);
+    log("");
+    log("preflight: the names the plans create, the permissions they need, the limits they count against (read-only)");
+    const { preflight, renderFindings } = await import("../deploy/preflight");
+    const checked = withChanges.map((r) => ({ stack: r.run.stack, accountId: r.run.accountId, plan: r.plan! }));
+    const findings = await preflight(config, checked, { signal });
+    process.stdout.write(renderFindings(checked, findings));
     const stops = findings.filter((f) => f.severity === "stop");
     if (stops.length > 0) throw new Refused(`preflight: nothing applied:\n${stops.map((f) => `  - ${f.stack}: ${f.message}`).join("\n")}`);
-
     log("");
     const applied = await applyAll({ ctx, config, reviewed, review, ask });
     log(`Applied: ${applied.join(", ")}.`);

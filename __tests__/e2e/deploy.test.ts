@@ -220,6 +220,8 @@ describe("npm run deploy -- --plans <dir> --yes", () => {
       expect.stringMatching(
         /^pipeline-account \(account 222222222222\): \d+ to add, 0 to change, 0 to destroy, 0 to replace, 2 outputs; planned against source-account's outputs as planned, so planned again once it is applied$/,
       ),
+      "source-account (account 111111111111): nothing stops the deploy",
+      "pipeline-account (account 222222222222): nothing stops the deploy",
       expect.stringMatching(/^source-account \(account 111111111111\): /),
       expect.stringMatching(/^source-account: terraform apply .*source-account\.tfplan$/),
       "source-account: applied",
@@ -234,6 +236,9 @@ describe("npm run deploy -- --plans <dir> --yes", () => {
       `doctor: the config's pipelines, accounts A ${A}, B ${B}, region ${config.region}`,
     ]);
     expect(result.stdout).toMatch(/All \d+ requests answer as they must\./);
+    // Preflight checked the accounts (above: before the first apply), and found nothing in the way.
+    expect(result.stdout).toContain("Preflight: nothing stops the deploy.");
+    expect(aws.server.requests).toContain("iam SimulatePrincipalPolicy");
     expect(result.stderr).toBe("");
   });
 
