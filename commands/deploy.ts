@@ -396,13 +396,14 @@ async function main({ signal }: CommandContext): Promise<number> {
     if (plansDir) releases.push(acquireLock(path.join(plansDir, LOCK_FILE), "deploy"));
     const ctx: LoopContext = { config, offline: false, scratch: scratch.dir, env: terraformEnv(scratch.dir), signal, log };
 
+    // Credentials first, so that a deploy without them stops at once; with plans, after the checks
+    // that need no AWS, so that plans that do not fit are refused without asking AWS anything.
     if (!manifest) await credentials(config, stacks);
     log(`Synthesizing into ${CDKTF_OUT}`);
     await synthesize(config, CDKTF_OUT, ROOT);
     const runs = prepareStacks(ctx, CDKTF_OUT, stacks);
     const fromPlans = manifest && readPlans(plansDir!, manifest, runs);
     if (fromPlans) refuseIf(plansDir!, fromPlans.problems);
-    // Without plans to check first, credentials come first: a deploy without them stops at once.
     if (manifest) await credentials(config, stacks);
     const inits = await initStacks(ctx, runs);
     const initFailed = runs.filter((_, i) => inits[i].status !== 0);
