@@ -400,7 +400,7 @@ async function main({ signal }: CommandContext): Promise<number> {
     // that need no AWS, so that plans that do not fit are refused without asking AWS anything.
     if (!manifest) await credentials(config, stacks);
     log(`Synthesizing into ${CDKTF_OUT}`);
-    await synthesize(config, CDKTF_OUT, ROOT);
+    await synthesize(config, CDKTF_OUT, ROOT, shownPath(configPath));
     const runs = prepareStacks(ctx, CDKTF_OUT, stacks);
     const fromPlans = manifest && readPlans(plansDir!, manifest, runs);
     if (fromPlans) refuseIf(plansDir!, fromPlans.problems);

@@ -134,6 +134,8 @@ interface Plan {
   readonly ctx: LoopContext;
   readonly stacks: readonly string[];
   readonly staging: string;
+  /** How messages name the config. */
+  readonly source: string;
 }
 
 interface Planned {
@@ -143,10 +145,10 @@ interface Planned {
   readonly versions: Awaited<ReturnType<typeof versions>>;
 }
 
-async function planStacks({ ctx, stacks: names, staging }: Plan): Promise<Planned> {
+async function planStacks({ ctx, stacks: names, staging, source }: Plan): Promise<Planned> {
   const outdir = ctx.offline ? path.join(ctx.scratch, "cdktf.out") : CDKTF_OUT;
   log(`Synthesizing into ${ctx.offline ? "a scratch directory" : outdir}`);
-  await synthesize(ctx.config, outdir, ROOT);
+  await synthesize(ctx.config, outdir, ROOT, source);
   const runs = prepareStacks(ctx, outdir, names);
   const inits = await initStacks(ctx, runs);
   // The state each stack is planned against, for the manifest: a saved plan applies only to it.
@@ -197,7 +199,7 @@ async function main({ signal }: CommandContext): Promise<number> {
       const staging = path.join(scratch.dir, "plans");
       fs.mkdirSync(staging);
       const ctx: LoopContext = { config, offline, scratch: scratch.dir, env: terraformEnv(scratch.dir), signal, log };
-      const planned = await planStacks({ ctx, stacks: stackNames(config), staging });
+      const planned = await planStacks({ ctx, stacks: stackNames(config), staging, source: shownPath(configPath) });
       const results = planned.outcomes.map((o) => o.result);
       const against = planned.outcomes.filter((o) => o.sourceOutputs === "planned").map((o) => o.stack);
       const { readPlans, reviewPlans } = await loadReview();

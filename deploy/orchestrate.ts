@@ -81,11 +81,16 @@ export interface PlanOutcome {
   readonly sourceOutputs?: SourceOutputs;
 }
 
-/** Synthesizes every stack of `config` into `outdir`, running the app itself (no framework CLI). */
-export async function synthesize(config: Config, outdir: string, projectRoot: string): Promise<void> {
+/**
+ * Synthesizes every stack of `config` into `outdir`, running the app itself (no framework CLI), the
+ * way `npm run synth` does (commands/synth-output.ts: never half written, AWS's limits checked
+ * first, each stack's `.terraform/` and a running command's lock kept). `source` names the config in
+ * a limit's message.
+ */
+export async function synthesize(config: Config, outdir: string, projectRoot: string, source: string): Promise<void> {
   // Loaded here, not at the top: --help and bad arguments answer without loading the framework.
-  const { buildApp } = await import("../stacks/app");
-  buildApp(config, { outdir, projectRoot }).app.synth();
+  const { writeSynthOutput } = await import("../commands/synth-output");
+  await writeSynthOutput(config, { outdir, projectRoot }, { source });
 }
 
 /** The stacks `patterns` name (all of them without any), in deploy order. */
