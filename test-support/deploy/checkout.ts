@@ -6,12 +6,14 @@ import { sandboxCheckout } from "../process";
 
 /** The CLI, its native module and the links npm puts on PATH for it. */
 const CLI = new Set([".bin", "cdktf-cli", "@cdktf/cli-core", "@cdktf/node-pty-prebuilt-multiarch"]);
+/** Scopes that hold some of them: linked package by package. */
+const SCOPES = new Set(["@cdktf"]);
 
 function linkAll(from: string, to: string, prefix = ""): void {
   fs.mkdirSync(to);
   for (const name of fs.readdirSync(from)) {
     if (CLI.has(`${prefix}${name}`)) continue;
-    if (name.startsWith("@") && CLI.has(`${name}/cli-core`)) linkAll(path.join(from, name), path.join(to, name), `${name}/`);
+    if (SCOPES.has(name)) linkAll(path.join(from, name), path.join(to, name), `${name}/`);
     else fs.symlinkSync(path.join(from, name), path.join(to, name));
   }
 }
