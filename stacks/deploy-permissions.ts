@@ -92,7 +92,10 @@ export const DEPLOY_ACTIONS: Readonly<Record<string, readonly string[]>> = {
     "s3:PutBucketTagging",
   ],
   aws_s3_bucket_lifecycle_configuration: ["s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration"],
-  aws_s3_bucket_ownership_controls: ["s3:DeleteBucketOwnershipControls", "s3:GetBucketOwnershipControls", "s3:PutBucketOwnershipControls"],
+  // DeleteBucketOwnershipControls, on destroy, is authorized by s3:PutBucketOwnershipControls: "To use
+  // this operation, you must have the s3:PutBucketOwnershipControls permission" (Amazon S3 API
+  // Reference, DeleteBucketOwnershipControls). There is no s3:DeleteBucketOwnershipControls action.
+  aws_s3_bucket_ownership_controls: ["s3:GetBucketOwnershipControls", "s3:PutBucketOwnershipControls"],
   aws_s3_bucket_policy: ["s3:DeleteBucketPolicy", "s3:GetBucketPolicy", "s3:PutBucketPolicy"],
   aws_s3_bucket_public_access_block: ["s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock"],
   aws_s3_bucket_server_side_encryption_configuration: ["s3:GetEncryptionConfiguration", "s3:PutEncryptionConfiguration"],
