@@ -94,10 +94,29 @@ const pipelineNameField = text(
   /^[a-z](?:[a-z0-9-]{0,26}[a-z0-9])?$/,
 );
 
-// ECR's own rule for repository names (CreateRepository), with its length of 2 to 256.
-const repositoryName = text(
-  'an ECR repository name: 2 to 256 characters, lowercase letters and digits in groups separated by ".", "_", "-" or "/", e.g. "team/web"',
-  /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/,
+/**
+ * A repository's URI, as `docker push` and the ECR console show it:
+ * `<account>.dkr.ecr.<region>.amazonaws.com/<name>`, maybe with `:<tag>` or `@<digest>`; the name
+ * is the first group. ECR's name rule accepts the URI without a tag as a name, of a repository
+ * nobody pushes to: refused, with the name to use.
+ */
+export const REPOSITORY_URI = /^\d{12}\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/([^:@]+)(?::[^@]*)?(?:@.*)?$/;
+
+// ECR's own rule for repository names (CreateRepository), with its length of 2 to 256. The pipe
+// stops at its first problem: a URI with a tag breaks the name rule too, but the URI says more.
+const REPOSITORY_NAME_EXPECTED =
+  'an ECR repository name: 2 to 256 characters, lowercase letters and digits in groups separated by ".", "_", "-" or "/", e.g. "team/web"';
+const repositoryName = v.config(
+  v.pipe(
+    v.string(REPOSITORY_NAME_EXPECTED),
+    v.check(
+      (name) => !REPOSITORY_URI.test(name),
+      (issue) => `the repository's name, not its URI: "${REPOSITORY_URI.exec(String(issue.input))?.[1]}" (the path after the registry's host, without a tag or digest)`,
+    ),
+    v.regex(/^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/, REPOSITORY_NAME_EXPECTED),
+    v.description(REPOSITORY_NAME_EXPECTED),
+  ),
+  { abortPipeEarly: true },
 );
 
 // ECR's rule for image tags, or "" / "*" for any tag.

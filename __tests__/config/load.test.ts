@@ -170,6 +170,25 @@ describe("bad input gives one clear line per problem: field, value given, what i
     ]);
   });
 
+  const URI = "444455556666.dkr.ecr.eu-central-1.amazonaws.com/acme/orders";
+  const DIGEST = `@sha256:${"ab12".repeat(16)}`;
+  it.each([
+    ["a URI", URI, `"${URI}"`],
+    ["a URI with a tag", `${URI}:v1.2`, `"${URI}:v1.2"`],
+    ["a URI with a digest", `${URI}${DIGEST}`, `"${URI}@sha256:ab12ab12a...`],
+    ["a URI with a tag and a digest", `${URI}:v1${DIGEST}`, `"${URI}:v1@sha256:ab12ab...`],
+  ])("refuses %s as a repository name, naming the repository name to use", (_, uri, got) => {
+    expect(problems((c) => (c.pipelines[0].repository.name = uri))).toEqual([
+      `pipelines[0].repository.name: got ${got}; expected the repository's name, not its URI: "acme/orders" (the path after the registry's host, without a tag or digest)`,
+    ]);
+  });
+
+  it("accepts a repository name that only looks like a host (ECR allows dots)", () => {
+    const input = exampleInput();
+    input.pipelines[0].repository.name = "dkr.ecr.example/web";
+    expect(parseConfig(input, "test.json").pipelines[0].repository.name).toBe("dkr.ecr.example/web");
+  });
+
   it("accepts namespaced repository names", () => {
     expect(problems((c) => ((c.pipelines[0].repository.name = "team/web.app_1"), (c.project = "X")))).toHaveLength(1);
   });
