@@ -131,7 +131,9 @@ function days(expected: string) {
 
 const OWNER_STATEMENTS_EXPECTED =
   "for an adopted repository (create: false), its owner's own repository policy statements to keep next to this app's: a list of IAM policy statements, each with a Sid and an Effect";
-const OWNER_SID_EXPECTED = `a statement id of 1 to 128 letters and digits, other than "PipelineAccountPull" (this app's)`;
+/** The Sid of this app's statement in a repository policy (constructs/source-repository.ts): an owner's statement may not take it. */
+export const PIPELINE_ACCOUNT_PULL_SID = "PipelineAccountPull";
+const OWNER_SID_EXPECTED = `a statement id of 1 to 128 letters and digits, other than "${PIPELINE_ACCOUNT_PULL_SID}" (this app's)`;
 
 const UNTAGGED_EXPECTED =
   "days after which untagged images expire (a lifecycle policy on a repository this app creates): a whole number from 1 to 3650, or false to keep them; default 30";
@@ -457,7 +459,7 @@ export function relationProblems(config: Config): RelationProblem[] {
       });
     }
     (p.repository.ownerStatements ?? []).forEach((statement, j) => {
-      if (statement.Sid === "PipelineAccountPull") {
+      if (statement.Sid === PIPELINE_ACCOUNT_PULL_SID) {
         problems.push({ path: ["pipelines", i, "repository", "ownerStatements", j, "Sid"], expected: OWNER_SID_EXPECTED });
       }
     });

@@ -1,4 +1,4 @@
-/** `npm run schema`: regenerates config/config.schema.json from config/schema.ts. */
+/** `npm run schema`: regenerates config/config.schema.json from config/schema.ts and config/json-schema.ts. */
 import * as fs from "fs";
 import * as path from "path";
 import { parseCommandLine, ROOT, runCommand } from "../commands/cli";
@@ -8,7 +8,8 @@ const SPEC = {
   name: "npm run schema",
   usage: `Usage: npm run schema
 
-Regenerates ${SCHEMA_FILE} (the config's JSON Schema, for editors) from config/schema.ts.
+Regenerates ${SCHEMA_FILE} (the config's JSON Schema, for editors) from config/schema.ts and the
+cross-field rules of config/json-schema.ts.
 A unit test fails while the file is out of date.
 
   -h, --help  This text.
