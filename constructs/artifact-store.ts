@@ -10,7 +10,7 @@ import {
   S3BucketVersioning,
 } from "../lib/aws";
 import { Construct, Fn, Op } from "../lib/cdktf";
-import { ARTIFACT_OBJECT_WRITE, KMS_ADMIN, KMS_ENCRYPT_FOR_S3, KMS_GRANTS, KMS_USE } from "../lib/perms";
+import { ARTIFACT_OBJECT_WRITE, KMS_ADMIN, KMS_FOR_S3_UPLOADS, KMS_GRANTS, KMS_USE } from "../lib/perms";
 import { statementIdOf } from "../lib/naming";
 import { accountPrincipal, ANYONE, throughS3, policyDocument, principalArnIs } from "../lib/policy";
 
@@ -85,10 +85,11 @@ export class ArtifactStore extends Construct {
         principals: [accountPrincipal(props.pipelineAccountId)],
       },
       {
-        // The source account's roles only write artifacts: a data key, asked for by S3. Which
-        // objects they may write is the bucket policy's business.
+        // The source account's roles only write artifacts: a data key, and Decrypt for an upload
+        // in parts, both asked for by S3. Which objects they may write is the bucket policy's
+        // business, and it lets them read none.
         sid: "SourceAccessRolesEncryptArtifacts",
-        actions: KMS_ENCRYPT_FOR_S3,
+        actions: KMS_FOR_S3_UPLOADS,
         resources: ["*"],
         principals: [accountPrincipal(props.sourceAccountId)],
         conditions: [principalArnIs(sourceRoleArns), throughS3(props.region)],
@@ -175,9 +176,9 @@ export class ArtifactStore extends Construct {
 
     const objects = `${props.bucketArn}/*`;
     const bucketPolicy = policyDocument(this, "bucket-policy-document", [
-      // Cross-account writes need this grant as well as the role's own policy. One statement per
-      // pipeline: its role, its prefix, so this account keeps each pipeline in its prefix even if
-      // the source account widens a role's own policy.
+      // Cross-account writes (and giving up an upload in parts) need this grant as well as the
+      // role's own policy. One statement per pipeline: its role, its prefix, so this account keeps
+      // each pipeline in its prefix even if the source account widens a role's own policy.
       ...props.sourceAccessWriters.map((w) => ({
         sid: sourceAccessWriteSid(w.pipeline),
         actions: ARTIFACT_OBJECT_WRITE,

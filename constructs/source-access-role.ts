@@ -1,6 +1,6 @@
 import { IamRole, IamRolePolicy } from "../lib/aws";
 import { Construct } from "../lib/cdktf";
-import { ARTIFACT_OBJECT_WRITE, ECR_SOURCE_ACTION, KMS_ENCRYPT_FOR_S3, STS_ASSUME_ROLE } from "../lib/perms";
+import { ARTIFACT_OBJECT_WRITE, ECR_SOURCE_ACTION, KMS_FOR_S3_UPLOADS, STS_ASSUME_ROLE } from "../lib/perms";
 import { accountPrincipal, throughS3, policyDocument, principalArnIs } from "../lib/policy";
 
 export interface SourceAccessRoleProps {
@@ -27,7 +27,8 @@ export interface SourceAccessRoleProps {
 /**
  * The role in the source account that a pipeline's ECR source action runs as (the action-level
  * `role_arn`). It describes the repository and writes the source artifact into the pipeline
- * account's bucket, encrypted with the pipeline account's key; it reads nothing back.
+ * account's bucket, encrypted with the pipeline account's key, in one part or several; it reads
+ * nothing back.
  */
 export class SourceAccessRole extends Construct {
   readonly role: IamRole;
@@ -68,7 +69,7 @@ export class SourceAccessRole extends Construct {
         // (AWS KMS Developer Guide, "Use aliases to control access to KMS keys"), which would deny
         // the pipeline's first run, started seconds after the pipeline account is deployed.
         sid: "EncryptOwnArtifacts",
-        actions: KMS_ENCRYPT_FOR_S3,
+        actions: KMS_FOR_S3_UPLOADS,
         resources: [props.artifactKeyArnPattern],
         conditions: [throughS3(props.region)],
       },

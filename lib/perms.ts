@@ -15,16 +15,27 @@ export const ECR_PULL = [
 
 /**
  * What the ECR source action does with the artifact store: it writes imageDetail.json and reads
- * nothing back (the later stages read it, as the pipeline's own roles).
+ * nothing back (the later stages read it, as the pipeline's own roles). No AWS page says it
+ * uploads in one part, so an upload in parts must work too: its requests (CreateMultipartUpload,
+ * UploadPart, CompleteMultipartUpload) are authorized as s3:PutObject, and giving one up takes
+ * s3:AbortMultipartUpload (Amazon S3 User Guide, "Multipart upload API and permissions", which
+ * also lets the initiator abort by default; granted anyway, on the prefix only, as AWS CDK's
+ * grantWrite, which its ECR source action gives its role, grants s3:Abort*). Still no
+ * s3:GetObject.
  */
-export const ARTIFACT_OBJECT_WRITE = ["s3:PutObject"] as const;
+export const ARTIFACT_OBJECT_WRITE = ["s3:AbortMultipartUpload", "s3:PutObject"] as const;
 
 /**
- * What S3 asks of KMS, as the uploader, to store an object encrypted with a KMS key: a data key.
- * "To upload an object encrypted with an AWS KMS key, you need kms:GenerateDataKey permissions on
- * the key" (Amazon S3 User Guide, "Using server-side encryption with AWS KMS keys (SSE-KMS)").
+ * What S3 asks of KMS, on the uploader's behalf, to store an object encrypted with a KMS key: a
+ * data key (kms:GenerateDataKey) for a single upload or the start of one in parts, and
+ * kms:Decrypt for each part of an upload in parts, "because Amazon S3 must decrypt and read data
+ * from the encrypted file parts before the multipart upload is completed" (AWS Knowledge Center,
+ * "s3-large-file-encryption-kms-key"; AWS CDK grants kms:Decrypt with every bucket write,
+ * "required for multipart uploads", aws-s3/lib/perms.ts). Granted only through S3
+ * (kms:ViaService), Decrypt cannot read an object back: S3 decrypts only objects the caller may
+ * get, and the artifact bucket's policy lets the source account get none.
  */
-export const KMS_ENCRYPT_FOR_S3 = ["kms:GenerateDataKey"] as const;
+export const KMS_FOR_S3_UPLOADS = ["kms:Decrypt", "kms:GenerateDataKey"] as const;
 
 /** Reading and writing pipeline artifacts (objects only: nothing lists, deletes or reconfigures the bucket). */
 export const ARTIFACT_OBJECTS_READ_WRITE = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"] as const;

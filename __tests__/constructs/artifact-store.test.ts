@@ -79,11 +79,12 @@ describe("ArtifactStore: the customer-managed key", () => {
     expect(admin.actions.every((a) => !a.includes("*"))).toBe(true);
   });
 
-  it("lets exactly the source-access roles of account A have S3 encrypt their artifacts with it, and nothing else", () => {
+  it("lets exactly the source-access roles of account A have S3 encrypt their artifacts with it, in one part or several, and nothing else", () => {
+    // Decrypt serves an upload in parts, through S3 only; no GetObject lets it read an artifact back.
     expect(out.statement("aws_kms_key", KEY, "SourceAccessRolesEncryptArtifacts")).toEqual({
       sid: "SourceAccessRolesEncryptArtifacts",
       effect: "Allow",
-      actions: ["kms:GenerateDataKey"],
+      actions: ["kms:Decrypt", "kms:GenerateDataKey"],
       resources: ["*"],
       principals: [{ type: "AWS", identifiers: ["arn:aws:iam::111111111111:root"] }],
       condition: [
@@ -160,11 +161,11 @@ describe("ArtifactStore: the bucket", () => {
     });
   });
 
-  it("lets each source-access role of account A write objects under its own pipeline's prefix only (the grant the blog omits)", () => {
+  it("lets each source-access role of account A write objects, and give up an upload in parts, under its own pipeline's prefix only (the grant the blog omits)", () => {
     expect(out.statement("aws_s3_bucket_policy", BUCKET_POLICY, "SourceAccessWritesWeb")).toEqual({
       sid: "SourceAccessWritesWeb",
       effect: "Allow",
-      actions: ["s3:PutObject"],
+      actions: ["s3:AbortMultipartUpload", "s3:PutObject"],
       resources: [`${bucketArn}/demo-web/*`],
       principals: [{ type: "AWS", identifiers: ["arn:aws:iam::111111111111:root"] }],
       condition: [{ test: "ArnEquals", variable: "aws:PrincipalArn", values: [SOURCE_ROLES[0]] }],
@@ -172,7 +173,7 @@ describe("ArtifactStore: the bucket", () => {
     expect(out.statement("aws_s3_bucket_policy", BUCKET_POLICY, "SourceAccessWritesApiV2")).toEqual({
       sid: "SourceAccessWritesApiV2",
       effect: "Allow",
-      actions: ["s3:PutObject"],
+      actions: ["s3:AbortMultipartUpload", "s3:PutObject"],
       resources: [`${bucketArn}/demo-api-v2/*`],
       principals: [{ type: "AWS", identifiers: ["arn:aws:iam::111111111111:root"] }],
       condition: [{ test: "ArnEquals", variable: "aws:PrincipalArn", values: [SOURCE_ROLES[1]] }],

@@ -48,20 +48,21 @@ describe("SourceAccessRole", () => {
     });
   });
 
-  it("may only write objects, under its pipeline's prefix in the artifact bucket (the action reads nothing back)", () => {
+  it("may only write objects, and give up an upload in parts, under its pipeline's prefix in the artifact bucket (the action reads nothing back)", () => {
     expect(out.statement("aws_iam_role_policy", PERMISSIONS, "WriteOwnArtifacts")).toEqual({
       sid: "WriteOwnArtifacts",
       effect: "Allow",
-      actions: ["s3:PutObject"],
+      actions: ["s3:AbortMultipartUpload", "s3:PutObject"],
       resources: ["arn:aws:s3:::demo-artifacts-222222222222-eu-west-1/demo-web/*"],
     });
   });
 
-  it("may have S3 generate data keys with the pipeline account's keys, and nothing else, without relying on the key's alias", () => {
+  it("may have S3 use the pipeline account's keys for an upload, in one part or several, and nothing else, without relying on the key's alias", () => {
+    // Decrypt is what S3 asks for each part of an upload in parts; only through S3 (kms:ViaService).
     expect(out.statement("aws_iam_role_policy", PERMISSIONS, "EncryptOwnArtifacts")).toEqual({
       sid: "EncryptOwnArtifacts",
       effect: "Allow",
-      actions: ["kms:GenerateDataKey"],
+      actions: ["kms:Decrypt", "kms:GenerateDataKey"],
       resources: ["arn:aws:kms:eu-west-1:222222222222:key/*"],
       condition: [{ test: "StringEquals", variable: "kms:ViaService", values: ["s3.eu-west-1.amazonaws.com"] }],
     });
@@ -72,6 +73,7 @@ describe("SourceAccessRole", () => {
     const statements = out.policyOf("aws_iam_role_policy", PERMISSIONS);
     expect(statements.map((s) => s.sid)).toEqual(["DescribeOwnRepository", "WriteOwnArtifacts", "EncryptOwnArtifacts"]);
     expect(statements.flatMap((s) => s.resources)).not.toContain("*");
+    expect(statements.flatMap((s) => s.actions).filter((a) => /^s3:Get|^s3:List|^s3:\*|^kms:\*/.test(a))).toEqual([]);
   });
 
   it("attaches the permissions to this role", () => {
