@@ -131,17 +131,35 @@ function rows(outcomes: readonly Outcome[]): string[][] {
   return outcomes.map((o) => [o.case.row, o.case.who, o.case.action, o.case.on, o.case.expect, `${o.ok ? "ok" : "MISMATCH"}: ${o.result}`]);
 }
 
-/** A plain-text table for the terminal. */
+/** Outcomes by the group of their case, groups in the order they first appear. */
+function byGroup(outcomes: readonly Outcome[]): [string, Outcome[]][] {
+  const groups = new Map<string, Outcome[]>();
+  for (const o of outcomes) {
+    const group = o.case.group ?? "";
+    groups.set(group, [...(groups.get(group) ?? []), o]);
+  }
+  return [...groups];
+}
+
+/** A plain-text table for the terminal, a title line before each group's rows. */
 export function textTable(outcomes: readonly Outcome[]): string {
   const all = [[...COLUMNS], ...rows(outcomes)];
   const widths = COLUMNS.map((_, i) => Math.max(...all.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
-  return [line(all[0]), widths.map((w) => "-".repeat(w)).join("  "), ...all.slice(1).map(line)].join("\n");
+  const body = byGroup(outcomes).flatMap(([group, grouped]) => [...(group ? ["", group] : []), ...rows(grouped).map(line)]);
+  return [line(all[0]), widths.map((w) => "-".repeat(w)).join("  "), ...body].join("\n");
 }
 
-/** The README's "who can do what" table (without the result column: it shows what is verified). */
+/**
+ * The README's "who can do what" tables (without the result column: they show what is verified),
+ * one per group, each under a heading that names it.
+ */
 export function markdownTable(outcomes: readonly Outcome[]): string {
   const header = "| # | who | action | on what | AWS answers |\n|---|---|---|---|---|";
-  const body = outcomes.map((o) => `| ${o.case.row} | ${o.case.who} | \`${o.case.action}\` | ${o.case.on} | ${o.case.expect} |`);
-  return [header, ...body].join("\n");
+  return byGroup(outcomes)
+    .map(([group, grouped]) => {
+      const body = grouped.map((o) => `| ${o.case.row} | ${o.case.who} | \`${o.case.action}\` | ${o.case.on} | ${o.case.expect} |`);
+      return [...(group ? [`#### ${group}`, ""] : []), header, ...body].join("\n");
+    })
+    .join("\n\n");
 }

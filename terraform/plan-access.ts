@@ -10,7 +10,7 @@
  * differ from it are listed.
  */
 import type { Config } from "../config/schema";
-import { pipelineAccounts, stackNames } from "../config/accounts";
+import { stackNames } from "../config/accounts";
 import { accessCases, type AccessCase } from "../access/cases";
 import { evaluate } from "../access/simulate";
 import { absentKeyArn, buildWorld, POLICY_ATTRIBUTES, resourceAccount, type UnknownPolicy, type World, type WorldResource } from "../access/world";
@@ -228,27 +228,17 @@ export function policyChanges(stack: string, plan: PlanJson): PolicyChange[] {
 }
 
 /**
- * The requests to evaluate. access/cases.ts walks the chain (and what must stay false) of each
- * pipeline account's first pipeline, and of the others where pipelines are kept apart: enough for
- * verify:access, since the same code makes every pipeline's policies. A plan can change any one
- * pipeline's policies, so here the cases are made once with each pipeline first in its account,
- * and a request made twice is kept once.
+ * The requests to evaluate: those of access/cases.ts, which walks every pipeline's chain and what
+ * must stay false for it, each request once.
  */
 export function reviewCases(config: Config, world: World): AccessCase[] {
-  const accounts = pipelineAccounts(config);
-  const turns = Math.max(...accounts.map((a) => a.pipelines.length));
   const seen = new Set<string>();
-  const cases: AccessCase[] = [];
-  for (let turn = 0; turn < turns; turn++) {
-    const pipelines = accounts.flatMap((a) => a.pipelines.map((_, i) => a.pipelines[(i + turn) % a.pipelines.length]));
-    for (const c of accessCases({ ...config, pipelines }, world)) {
-      const key = JSON.stringify([c.principal, c.action, c.resource, c.context ?? null, c.identity ?? null, c.resourceAccount ?? null]);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      cases.push(c);
-    }
-  }
-  return cases;
+  return accessCases(config, world).filter((c) => {
+    const key = JSON.stringify([c.principal, c.action, c.resource, c.context ?? null, c.identity ?? null, c.resourceAccount ?? null]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** The access diff of a set of plans, one per stack of the config; or what is missing for it. */

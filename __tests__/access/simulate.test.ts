@@ -1,5 +1,5 @@
 import type { AccessCase } from "../../access/cases";
-import { evaluate } from "../../access/simulate";
+import { evaluate, markdownTable, type Outcome, textTable } from "../../access/simulate";
 import { buildWorld, resourcePolicyFor } from "../../access/world";
 import type { RenderedStack } from "../../terraform/render";
 import { config } from "../../test-support/config";
@@ -83,5 +83,43 @@ describe("access simulation plumbing", () => {
     (existing[0].resources[1].values as Record<string, unknown>).role = "task-execution";
     const role = buildWorld(config(), existing).roles.get(`arn:aws:iam::${A}:role/task-execution`);
     expect(role?.identityPolicies.map((p) => p.name)).toEqual(["task-execution/p"]);
+  });
+
+  it("reports requests by group, each group under its own title, in the order the groups first appear", () => {
+    const outcome = (group: string | undefined, row: string, who: string): Outcome => ({
+      case: { ...put, row, who, ...(group && { group }) },
+      result: "Allowed",
+      ok: true,
+    });
+    const outcomes = [outcome("Pipeline web, in account B", "1", "a"), outcome("Account B", "never", "b"), outcome("Pipeline web, in account B", "2", "c")];
+    expect(markdownTable(outcomes)).toBe(
+      [
+        "#### Pipeline web, in account B",
+        "",
+        "| # | who | action | on what | AWS answers |",
+        "|---|---|---|---|---|",
+        "| 1 | a | `s3:PutObject` | o | allowed |",
+        "| 2 | c | `s3:PutObject` | o | allowed |",
+        "",
+        "#### Account B",
+        "",
+        "| # | who | action | on what | AWS answers |",
+        "|---|---|---|---|---|",
+        "| never | b | `s3:PutObject` | o | allowed |",
+      ].join("\n"),
+    );
+    expect(textTable(outcomes).split("\n").map((l) => l.trimEnd())).toEqual([
+      "#      who  action        on what  expected  result",
+      "-----  ---  ------------  -------  --------  -----------",
+      "",
+      "Pipeline web, in account B",
+      "1      a    s3:PutObject  o        allowed   ok: Allowed",
+      "2      c    s3:PutObject  o        allowed   ok: Allowed",
+      "",
+      "Account B",
+      "never  b    s3:PutObject  o        allowed   ok: Allowed",
+    ]);
+    // Without groups, one table as before.
+    expect(markdownTable([outcome(undefined, "1", "a")])).toBe("| # | who | action | on what | AWS answers |\n|---|---|---|---|---|\n| 1 | a | `s3:PutObject` | o | allowed |");
   });
 });

@@ -1,12 +1,14 @@
 /**
  * The real Terraform and the real AWS provider on the freshly synthesized stacks of both example
- * configs (one pipeline account, and two), offline, in one `terraform test` that applies every
+ * configs (one pipeline account, and two) and of test-support/configs/every-pipeline.json (two
+ * pipelines in one account sharing an ECS execution role given by an ARN with a path), offline,
+ * in one `terraform test` that applies every
  * stack as a module of one root (terraform/test-root.ts): each stack rendered as `npm run
  * verify:access` renders it (terraform/render.ts: every managed resource overridden, the
  * provider's own `aws_iam_policy_document` rendering every policy). Then, on what was rendered: the
  * cross-account wiring (test-support/wiring.ts); doctor's fixture of the deployed example, which
- * must show no drift from today's render; and the access proof for both examples, every request of
- * the chain and every request that must be denied, and README's table for the example.
+ * must show no drift from today's render; and the access proof for each config, every request of
+ * every pipeline's chain and every request that must be denied, and README's table for the example.
  * `terraform test` validates the configuration before it applies (an unsupported argument fails it
  * with the same error as `terraform validate`); plan.test.ts plans the example's stacks.
  */
@@ -60,7 +62,12 @@ function wiringProblems({ config, modules }: Example, rendered: readonly Rendere
   });
 }
 
-const examples = [prepare("one-account", "config/example.json"), prepare("two-accounts", "config/examples/two-accounts.json")];
+// Besides the examples: two pipelines in one account sharing an execution role given by an ARN with a path.
+const examples = [
+  prepare("one-account", "config/example.json"),
+  prepare("two-accounts", "config/examples/two-accounts.json"),
+  prepare("every-pipeline", "test-support/configs/every-pipeline.json"),
+];
 let result: TerraformResult;
 const rendered = new Map<string, RenderedStack[]>();
 
@@ -94,6 +101,9 @@ describe("every stack of both examples, rendered by the real AWS provider", () =
       "two-accounts_source-account",
       "two-accounts_pipeline-account-staging",
       "two-accounts_pipeline-account-prod",
+      "every-pipeline_source-account",
+      "every-pipeline_pipeline-account-staging",
+      "every-pipeline_pipeline-account-prod",
     ]);
     const { runs: outcomes, errors } = testEvents(result.output);
     // Terraform's errors are the message when this fails.
@@ -170,6 +180,24 @@ describe("the access proof on what was rendered", () => {
     const answered = outcomes.get(name)!;
     expect(answered.length).toBeGreaterThan(50);
     expect(answered.filter((o) => !o.ok).map((o) => `${o.case.row} ${o.case.who} ${o.case.action} ${o.case.on}: ${o.result}`)).toEqual([]);
+  });
+
+  it("every-pipeline: every pipeline's chain is allowed as its own roles, the execution role with a path included", () => {
+    const answered = outcomes.get("every-pipeline")!;
+    const allowed = (group: string) => answered.filter((o) => o.case.group === group && o.case.expect === "allowed" && o.ok).map((o) => `${o.case.row} ${o.case.action}`);
+    const chain = ["1 sts:AssumeRole", "2 sts:AssumeRole", "3 ecr:DescribeImages", "4 s3:PutObject", "4 s3:AbortMultipartUpload", "5 kms:GenerateDataKey", "5 kms:Decrypt", "7 kms:CreateGrant"];
+    for (const [group, more] of [
+      ["Pipeline web, in account staging", ["8 codepipeline:StartPipelineExecution", "+ iam:PassRole", "6 ecr:BatchGetImage"]],
+      ["Pipeline api, in account staging", ["+ iam:PassRole", "6 ecr:BatchGetImage"]],
+      ["Pipeline web-prod, in account prod", ["8 codepipeline:StartPipelineExecution", "+ iam:PassRole"]],
+    ] as const) {
+      expect({ group, allowed: allowed(group) }).toEqual({ group, allowed: expect.arrayContaining([...chain, ...more]) });
+    }
+    const withPath = answered.filter((o) => o.case.principal === "arn:aws:iam::222222222222:role/service-role/ecsTaskExecutionRole");
+    expect(withPath.map((o) => `${o.case.group}: ${o.case.action} ${o.result}`)).toEqual([
+      "Pipeline web, in account staging: ecr:BatchGetImage Allowed",
+      "Pipeline api, in account staging: ecr:BatchGetImage Allowed",
+    ]);
   });
 
   it("README.md's who-can-do-what table is the example's (npm run verify:access -- --write-readme rewrites it)", () => {

@@ -158,7 +158,7 @@ describe("a pipeline added", () => {
       row("newly allowed", "3", "api source-access role (A)", "ecr:DescribeImages", "api repository (A)", "denied (the caller does not exist) → **allowed**", "a hop of the chain (row 3) now in place"),
     );
     expect(r.summary).not.toContain("DANGER");
-    expect(r.summary).toContain("**9 policies change, 7 answers change (0 dangerous), 23 requests cannot be evaluated until apply.** Evaluated: 82 requests");
+    expect(r.summary).toContain("**9 policies change, 7 answers change (0 dangerous), 23 requests cannot be evaluated until apply.** Evaluated: 91 requests");
     expect(r.code).toBe(EXIT.changes);
   });
 
@@ -203,7 +203,7 @@ describe("a default tag added: every resource updates, and Terraform reads the p
     ]);
     expect(r.lines).toContain("### Known only after apply: 6 policies");
     expect(r.lines).toContain(
-      "* pipeline-account: `aws_s3_bucket_policy.artifact-store_bucket-policy_FE01D197` (`policy`) decides 21 requests (5 hops of the chain)",
+      "* pipeline-account: `aws_s3_bucket_policy.artifact-store_bucket-policy_FE01D197` (`policy`) decides 27 requests (7 hops of the chain)",
     );
     expect(r.code).toBe(EXIT.changes);
   });
@@ -248,7 +248,7 @@ describe("a pipeline account added (two accounts)", () => {
       resource: "arn:aws:s3:::shop-artifacts-333333333333-eu-west-1",
     });
     expect(r.lines).toContain(
-      "* pipeline-account-prod: `aws_s3_bucket_policy.artifact-store_bucket-policy_FE01D197` (`policy`) decides 10 requests (2 hops of the chain)",
+      "* pipeline-account-prod: `aws_s3_bucket_policy.artifact-store_bucket-policy_FE01D197` (`policy`) decides 12 requests (3 hops of the chain)",
     );
   });
 });
@@ -365,11 +365,11 @@ describe("a first deployment (nothing deployed, two accounts)", () => {
     const design = r.diff.design!;
     expect(design.misses).toEqual([]);
     expect(design.allowed + design.denied + design.unknown).toBe(r.diff.evaluated);
-    expect([design.allowed, design.denied, design.unknown]).toEqual([11, 21, 47]);
+    expect([design.allowed, design.denied, design.unknown]).toEqual([11, 22, 56]);
     expect(r.lines).toContain("## Access on the planned policies");
-    expect(r.summary).toContain("**The access model on the planned policies: 11 requests allowed as designed, 21 denied as designed, 47 known only after apply.**");
+    expect(r.summary).toContain("**The access model on the planned policies: 11 requests allowed as designed, 22 denied as designed, 56 known only after apply.**");
     expect(r.summary).toContain("Known only after apply: 7 policies Terraform computes during apply");
-    expect(r.lines).toContain("* pipeline-account-prod: `aws_s3_bucket_policy.artifact-store_bucket-policy_FE01D197` (`policy`) decides 10 requests (2 hops of the chain)");
+    expect(r.lines).toContain("* pipeline-account-prod: `aws_s3_bucket_policy.artifact-store_bucket-policy_FE01D197` (`policy`) decides 12 requests (3 hops of the chain)");
     for (const gone of ["## Access changes", "Other access changes", "does not exist", "Policies that change", "| create |"]) expect(r.summary).not.toContain(gone);
     expect(r.code).toBe(EXIT.changes);
   });
@@ -386,7 +386,7 @@ describe("a first deployment (nothing deployed, two accounts)", () => {
     expect(open.lines).toContain(
       row("**newly allowed**", "never", "another role in staging (an administrator)", "sts:AssumeRole", "web-staging source-access role (A)", "denied (the role does not exist) → **allowed**", "must never be allowed"),
     );
-    expect(open.summary).toContain("47 known only after apply, 1 not as designed.**");
+    expect(open.summary).toContain("56 known only after apply, 1 not as designed.**");
     expect(open.summary).not.toContain("### Not as designed");
     expect(open.code).toBe(EXIT.dangerous);
   });
