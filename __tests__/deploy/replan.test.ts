@@ -33,7 +33,7 @@ describe("resourceDifferences", () => {
     const lines = resourceDifferences(keepingStatements(), read("pipeline-account.json"));
     expect(lines).toHaveLength(1);
     // Down to where the policy documents first differ: the statement that was removed.
-    expect(lines[0]).toBe(`${BUCKET_POLICY}: \`policy.Statement[0].Sid\` was "SourceAccessWritesWeb"; now "DenyInsecureTransport"`);
+    expect(lines[0]).toBe(`${BUCKET_POLICY}: \`policy.Statement[0].Action\` was ["s3:PutObject","s3:AbortMultipartUpload"]; now "s3:*"`);
   });
 
   it("names a resource the new plan adds or drops, and one whose actions differ", () => {
@@ -60,7 +60,9 @@ describe("accessDifferences", () => {
     ];
     const lines = await accessDifferences(config, reviewed, "pipeline-account", read("pipeline-account.json"));
     expect(lines).toEqual([
+      "row 4: api source-access role (A) s3:AbortMultipartUpload on api artifacts (B), an upload in parts it gives up: reviewed allowed; now denied",
       "row 4: api source-access role (A) s3:PutObject on api artifacts (B), TLS + SSE-KMS: reviewed allowed; now denied",
+      "row 4: web source-access role (A) s3:AbortMultipartUpload on web artifacts (B), an upload in parts it gives up: reviewed allowed; now denied",
       "row 4: web source-access role (A) s3:PutObject on web artifacts (B), TLS + SSE-KMS: reviewed allowed; now denied",
     ]);
   });

@@ -116,7 +116,10 @@ describe("npm run doctor against a local AWS endpoint", () => {
       const json = await doctor(["--skip-drift", "--json"], env());
       const report = JSON.parse(json.stdout);
       expect(report.exitCode).toBe(4);
-      expect(report.hops.filter((h: { state: string }) => h.state !== "ok").map((h: { row: string; state: string }) => `${h.row} ${h.state}`)).toEqual(["4 denied"]);
+      expect(report.hops.filter((h: { state: string }) => h.state !== "ok").map((h: { row: string; action: string; state: string }) => `${h.row} ${h.action} ${h.state}`)).toEqual([
+        "4 s3:PutObject denied",
+        "4 s3:AbortMultipartUpload denied",
+      ]);
       expect(json.code).toBe(4);
     } finally {
       bucket.policy = healthy;

@@ -64,8 +64,11 @@ describe("doctor names the hop an operator broke", () => {
     bucket.policy = withoutSid(bucket.policy, "SourceAccessWritesWeb");
     // WHEN doctor runs
     const report = await doctor(fake);
-    // THEN exactly web's upload is denied, because of the bucket policy, and the fix is B's stack
-    expect(broken(report).map((h) => `${h.row} ${h.who} ${h.action}`)).toEqual(["4 web source-access role (A) s3:PutObject"]);
+    // THEN exactly web's upload (and giving one up) is denied, because of the bucket policy, and the fix is B's stack
+    expect(broken(report).map((h) => `${h.row} ${h.who} ${h.action}`)).toEqual([
+      "4 web source-access role (A) s3:PutObject",
+      "4 web source-access role (A) s3:AbortMultipartUpload",
+    ]);
     const [hop] = broken(report);
     expect(hop.because).toEqual([`the policy of bucket ${BUCKET} (B) does not admit role demo-web-source-access (A) for s3:PutObject`]);
     expect(hop.fix[0]).toBe("redeploy pipeline-account: npx cdktf deploy pipeline-account");
@@ -94,7 +97,9 @@ describe("doctor names the hop an operator broke", () => {
     const report = await doctor(fake);
     expect(broken(report).map((h) => `${h.row} ${h.who} ${h.action}`)).toEqual([
       "5 web source-access role (A) kms:GenerateDataKey",
+      "5 web source-access role (A) kms:Decrypt",
       "5 api source-access role (A) kms:GenerateDataKey",
+      "5 api source-access role (A) kms:Decrypt",
     ]);
     expect(broken(report)[0].because).toEqual([`the key policy of key ${key.arn.split("/").pop()} (B) does not admit role demo-web-source-access (A) for kms:GenerateDataKey`]);
     expect(broken(report)[0].fix[0]).toBe("redeploy pipeline-account: npx cdktf deploy pipeline-account");
@@ -175,7 +180,10 @@ describe("doctor names the hop an operator broke", () => {
       pipeline: "web",
       account: "B",
       failure: { executionId: "e-2", when: "2026-11-30T12:05:00.000Z", stage: "Source", action: "Image", message: "Access Denied (Service: Amazon S3; Status Code: 403)" },
-      explainedBy: ["row 4: web source-access role (A) s3:PutObject on web artifacts (B), TLS + SSE-KMS: denied"],
+      explainedBy: [
+        "row 4: web source-access role (A) s3:PutObject on web artifacts (B), TLS + SSE-KMS: denied",
+        "row 4: web source-access role (A) s3:AbortMultipartUpload on web artifacts (B), an upload in parts it gives up: denied",
+      ],
     });
     expect(report.lastFailures.find((f) => f.pipeline === "api")).toEqual({ pipeline: "api", account: "B", explainedBy: [] });
   });
@@ -313,7 +321,15 @@ describe("doctor on one existing pipeline, from its definition alone", () => {
       { region: "ap-northeast-1", pipeline: "demo-web", pipelineAccount: { accountId: B }, sourceAccount: { accountId: A } },
       { clients: mockedAws(fake).factory },
     );
-    expect(report.hops.map((h) => `${h.row} ${h.state}`)).toEqual(["1 ok", "2 ok", "3 ok", "4 denied", "5 ok"]);
+    expect(report.hops.map((h) => `${h.row} ${h.action} ${h.state}`)).toEqual([
+      "1 sts:AssumeRole ok",
+      "2 sts:AssumeRole ok",
+      "3 ecr:DescribeImages ok",
+      "4 s3:PutObject denied",
+      "4 s3:AbortMultipartUpload denied",
+      "5 kms:GenerateDataKey ok",
+      "5 kms:Decrypt ok",
+    ]);
     const row4 = report.hops[3];
     expect(row4.because[0]).toContain(`statement Renamed of the policy of bucket ${BUCKET} (B) would allow it, but its condition`);
     // Not this app's resources: the fix is the statement, not a stack.

@@ -119,14 +119,16 @@ describe("the bucket statements for the source-access roles removed: their hop i
   it("lists row 4 of each pipeline as newly denied and dangerous, and exits 3", () => {
     expect(r.diff.changes.map((c) => [c.case.row, c.case.who, c.case.action, c.now, c.dangerous])).toEqual([
       ["4", "web source-access role (A)", "s3:PutObject", "denied", true],
+      ["4", "web source-access role (A)", "s3:AbortMultipartUpload", "denied", true],
       ["4", "api source-access role (A)", "s3:PutObject", "denied", true],
+      ["4", "api source-access role (A)", "s3:AbortMultipartUpload", "denied", true],
     ]);
     for (const p of ["web", "api"]) {
       expect(r.lines).toContain(
         row("**newly denied**", "4", `${p} source-access role (A)`, "s3:PutObject", `${p} artifacts (B), TLS + SSE-KMS`, "allowed → **denied**", "a hop of the chain (row 4): its pipeline breaks"),
       );
     }
-    expect(r.lines).toContain("### ⚠️ DANGER: 2 dangerous access changes");
+    expect(r.lines).toContain("### ⚠️ DANGER: 4 dangerous access changes");
     expect(r.code).toBe(EXIT.dangerous);
   });
 
@@ -149,7 +151,9 @@ describe("a pipeline added", () => {
       "1 CodePipeline, for account B sts:AssumeRole",
       "3 api source-access role (A) ecr:DescribeImages",
       "4 api source-access role (A) s3:PutObject",
+      "4 api source-access role (A) s3:AbortMultipartUpload",
       "5 api source-access role (A) kms:GenerateDataKey",
+      "5 api source-access role (A) kms:Decrypt",
       "6 a role in B with pull rights (e.g. ECS task execution) ecr:BatchGetImage",
       "6 a role in B with pull rights (e.g. ECS task execution) ecr:GetDownloadUrlForLayer",
       "7 api service role (B), if its policy allowed grants kms:CreateGrant",
@@ -158,7 +162,7 @@ describe("a pipeline added", () => {
       row("newly allowed", "3", "api source-access role (A)", "ecr:DescribeImages", "api repository (A)", "denied (the caller does not exist) → **allowed**", "a hop of the chain (row 3) now in place"),
     );
     expect(r.summary).not.toContain("DANGER");
-    expect(r.summary).toContain("**9 policies change, 7 answers change (0 dangerous), 23 requests cannot be evaluated until apply.** Evaluated: 91 requests");
+    expect(r.summary).toContain("**9 policies change, 9 answers change (0 dangerous), 23 requests cannot be evaluated until apply.** Evaluated: 91 requests");
     expect(r.code).toBe(EXIT.changes);
   });
 
@@ -199,19 +203,20 @@ describe("a default tag added: every resource updates, and Terraform reads the p
       "pipeline-account aws_iam_role_policy.web_ecs-deployment_permissions_14C41A34",
       "pipeline-account aws_iam_role_policy.web_push-trigger_permissions_2B61D9A8",
       "pipeline-account aws_iam_role_policy.web_service-role_permissions_4E6F6029",
-      "pipeline-account aws_s3_bucket_policy.artifact-store_bucket-policy_FE01D197",
     ]);
-    expect(r.lines).toContain("### Known only after apply: 6 policies");
+    expect(r.lines).toContain("### Known only after apply: 5 policies");
     expect(r.lines).toContain(
-      "* pipeline-account: `aws_s3_bucket_policy.artifact-store_bucket-policy_FE01D197` (`policy`) decides 27 requests (7 hops of the chain)",
+      "* pipeline-account: `aws_iam_role_policy.web_service-role_permissions_4E6F6029` (`policy`) decides 13 requests (7 hops of the chain)",
     );
+    // The bucket policy is built from the bucket's derived ARN: known at plan, though the bucket updates.
+    expect(r.summary).not.toContain("`aws_s3_bucket_policy.artifact-store_bucket-policy_FE01D197` (`policy`) decides");
     expect(r.code).toBe(EXIT.changes);
   });
 
   it("folds a long table of changed resources under <details>", () => {
-    const heading = r.lines.indexOf("### pipeline-account: 17 resources (17 update)");
+    const heading = r.lines.indexOf("### pipeline-account: 16 resources (16 update)");
     expect(heading).toBeGreaterThan(-1);
-    expect(r.lines[heading + 2]).toBe("<details><summary>17 rows</summary>");
+    expect(r.lines[heading + 2]).toBe("<details><summary>16 rows</summary>");
     expect(r.lines).toContain("| update | `aws_iam_role_policy.web_service-role_permissions_4E6F6029` | `policy` (known after apply) |");
     // source-account's six rows stay open.
     const source = r.lines.indexOf("### source-account: 6 resources (6 update)");
@@ -229,7 +234,10 @@ describe("a pipeline account added (two accounts)", () => {
     expect(r.diff.changes.map((c) => `${c.now} ${c.case.row} ${c.case.who}: ${c.case.on}`)).toEqual([
       "allowed 1 CodePipeline, for account prod: web-prod service role (prod)",
       "allowed 3 web-prod source-access role (A): web-prod repository (A)",
+      "allowed 4 web-prod source-access role (A): web-prod artifacts (prod), TLS + SSE-KMS",
+      "allowed 4 web-prod source-access role (A): web-prod artifacts (prod), an upload in parts it gives up",
       "allowed 5 web-prod source-access role (A): artifact key (prod), through S3 for its artifacts",
+      "allowed 5 web-prod source-access role (A): artifact key (prod), through S3 for an upload in parts",
       "allowed 6 a role in prod with pull rights (e.g. ECS task execution): web-prod repository (A)",
       "allowed 6 a role in prod with pull rights (e.g. ECS task execution): web-prod repository (A)",
       "allowed 7 web-prod service role (prod), if its policy allowed grants: artifact key (prod), for an AWS resource",
@@ -238,18 +246,12 @@ describe("a pipeline account added (two accounts)", () => {
     expect(r.code).toBe(EXIT.changes);
   });
 
-  it("attributes the new bucket's policy to that bucket, though its name reaches the policy only at apply", () => {
+  it("knows the new bucket's policy at plan (built from the bucket's derived ARN), attributed to that bucket", () => {
     const prod = scenario("account-added").plans.find((p) => p.stack === "pipeline-account-prod")!;
     const world = buildWorld(scenario("account-added").config, [{ stack: prod.stack, resources: planResources(prod.plan, "after") }], { partial: true });
-    expect(world.unknownPolicies).toContainEqual({
-      stack: "pipeline-account-prod",
-      address: "aws_s3_bucket_policy.artifact-store_bucket-policy_FE01D197",
-      attribute: "policy",
-      resource: "arn:aws:s3:::shop-artifacts-333333333333-eu-west-1",
-    });
-    expect(r.lines).toContain(
-      "* pipeline-account-prod: `aws_s3_bucket_policy.artifact-store_bucket-policy_FE01D197` (`policy`) decides 12 requests (3 hops of the chain)",
-    );
+    expect(world.resourcePolicies.has("arn:aws:s3:::shop-artifacts-333333333333-eu-west-1")).toBe(true);
+    expect(world.unknownPolicies?.map((u) => u.address)).toEqual(["aws_iam_role_policy.web-prod_service-role_permissions_5DCE3B18"]);
+    expect(r.lines).toContain("### Known only after apply: 1 policy");
   });
 });
 
@@ -365,11 +367,11 @@ describe("a first deployment (nothing deployed, two accounts)", () => {
     const design = r.diff.design!;
     expect(design.misses).toEqual([]);
     expect(design.allowed + design.denied + design.unknown).toBe(r.diff.evaluated);
-    expect([design.allowed, design.denied, design.unknown]).toEqual([11, 22, 56]);
+    expect([design.allowed, design.denied, design.unknown]).toEqual([11, 28, 50]);
     expect(r.lines).toContain("## Access on the planned policies");
-    expect(r.summary).toContain("**The access model on the planned policies: 11 requests allowed as designed, 22 denied as designed, 56 known only after apply.**");
-    expect(r.summary).toContain("Known only after apply: 7 policies Terraform computes during apply");
-    expect(r.lines).toContain("* pipeline-account-prod: `aws_s3_bucket_policy.artifact-store_bucket-policy_FE01D197` (`policy`) decides 12 requests (3 hops of the chain)");
+    expect(r.summary).toContain("**The access model on the planned policies: 11 requests allowed as designed, 28 denied as designed, 50 known only after apply.**");
+    expect(r.summary).toContain("Known only after apply: 5 policies Terraform computes during apply");
+    expect(r.lines).toContain("* pipeline-account-prod: `aws_iam_role_policy.web-prod_service-role_permissions_5DCE3B18` (`policy`) decides 7 requests (3 hops of the chain)");
     for (const gone of ["## Access changes", "Other access changes", "does not exist", "Policies that change", "| create |"]) expect(r.summary).not.toContain(gone);
     expect(r.code).toBe(EXIT.changes);
   });
@@ -386,7 +388,7 @@ describe("a first deployment (nothing deployed, two accounts)", () => {
     expect(open.lines).toContain(
       row("**newly allowed**", "never", "another role in staging (an administrator)", "sts:AssumeRole", "web-staging source-access role (A)", "denied (the role does not exist) → **allowed**", "must never be allowed"),
     );
-    expect(open.summary).toContain("56 known only after apply, 1 not as designed.**");
+    expect(open.summary).toContain("50 known only after apply, 1 not as designed.**");
     expect(open.summary).not.toContain("### Not as designed");
     expect(open.code).toBe(EXIT.dangerous);
   });
