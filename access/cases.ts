@@ -156,6 +156,9 @@ export function chainCases(c: PipelineChain): AccessCase[] {
     { row: "3", who: source, principal: c.sourceRole, action: "ecr:DescribeImages", on: `${name} repository (A)`, resource: repository, expect: "allowed" },
     { row: "4", who: source, principal: c.sourceRole, action: "s3:PutObject", on: `${name} artifacts (${L}), TLS + SSE-KMS`, resource: c.artifact, expect: "allowed", context: upload },
     { row: "4", who: source, principal: c.sourceRole, action: "s3:AbortMultipartUpload", on: `${name} artifacts (${L}), an upload in parts it gives up`, resource: c.artifact, expect: "allowed" },
+    // A part of a multipart upload carries no encryption header (UploadPart takes none): not
+    // denied; the object gets the bucket's default encryption, SSE-KMS with the artifact key.
+    { row: "4", who: source, principal: c.sourceRole, action: "s3:PutObject", on: `${name} artifacts (${L}), a part of an upload (no encryption header)`, resource: c.artifact, expect: "allowed" },
     { row: "5", who: source, principal: c.sourceRole, action: "kms:GenerateDataKey", on: `artifact key (${L}), through S3 for its artifacts`, resource: key, expect: "allowed", context: throughS3 },
     { row: "5", who: source, principal: c.sourceRole, action: "kms:Decrypt", on: `artifact key (${L}), through S3 for an upload in parts`, resource: key, expect: "allowed", context: throughS3 },
     { row: "6", who: `a role in ${L} with pull rights (e.g. ECS task execution)`, principal: puller, action: "ecr:BatchGetImage", on: `${name} repository (A)`, resource: repository, expect: "allowed", identity: allow(ECR_PULL, repository) },
@@ -207,7 +210,7 @@ function pipelineCases(config: Config, world: World, t: Terms, p: PipelineConfig
     { row: "never", who: source, principal: t.sourceRole(p), action: "s3:PutObject", on: `${p.name} artifacts (${L}), over plain HTTP`, resource: t.artifact(p), expect: "denied", context: { ...t.upload, "aws:SecureTransport": "false" } },
     { row: "never", who: source, principal: t.sourceRole(p), action: "s3:PutObject", on: `${p.name} artifacts (${L}), SSE-S3 instead of SSE-KMS`, resource: t.artifact(p), expect: "denied", context: { "s3:x-amz-server-side-encryption": "AES256" } },
     { row: "never", who: `${source}, had A widened its policy to s3:*`, principal: t.sourceRole(p), action: "s3:PutObject", on: `outside its prefix in the artifact bucket (${L})`, resource: `${naming.bucketArn(t.bucket)}/elsewhere/Xy12AbC`, expect: "denied", context: t.upload, identity: EVERYTHING },
-    { row: "never", who: service, principal: t.serviceRole(p), action: "s3:PutObject", on: `${p.name} artifacts (${L}), no encryption header`, resource: t.artifact(p), expect: "denied" },
+    { row: "never", who: service, principal: t.serviceRole(p), action: "s3:PutObject", on: `${p.name} artifacts (${L}), SSE-S3 instead of SSE-KMS`, resource: t.artifact(p), expect: "denied", context: { "s3:x-amz-server-side-encryption": "AES256" } },
     { row: "never", who: `${service}, if its policy allowed grants`, principal: t.serviceRole(p), action: "kms:CreateGrant", on: `artifact key (${L}), not for an AWS resource`, resource: key, expect: "denied", context: t.grant(false), identity: allow(["kms:CreateGrant"], key) },
     { row: "never", who: `another role in ${L} (an administrator)`, principal: naming.roleArn(B, "admin"), action: "ecr:BatchDeleteImage", on: `${p.name} repository (A)`, resource: t.repository(p), expect: "denied", identity: EVERYTHING },
   ];

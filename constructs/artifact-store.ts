@@ -196,12 +196,23 @@ export class ArtifactStore extends Construct {
         conditions: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
       },
       {
+        // An upload that asks for another encryption (SSE-S3) is denied. One that asks for none is
+        // encrypted with the bucket's default, SSE-KMS with this key ("Setting default server-side
+        // encryption behavior for Amazon S3 buckets", S3 User Guide). Each part of a multipart
+        // upload is an s3:PutObject request without an encryption header (Amazon S3 API Reference,
+        // UploadPart: it takes only the SSE-C headers); StringNotEquals alone, or its IfExists
+        // form, is true when the key is missing and would deny every part, so the Null condition
+        // limits the Deny to requests that carry the header (IAM User Guide, "IAM JSON policy
+        // elements: Condition operators").
         sid: "DenyUploadsNotEncryptedWithKms",
         effect: "Deny",
         actions: ["s3:PutObject"],
         resources: [objects],
         principals: [ANYONE],
-        conditions: [{ test: "StringNotEquals", variable: "s3:x-amz-server-side-encryption", values: ["aws:kms"] }],
+        conditions: [
+          { test: "Null", variable: "s3:x-amz-server-side-encryption", values: ["false"] },
+          { test: "StringNotEquals", variable: "s3:x-amz-server-side-encryption", values: ["aws:kms"] },
+        ],
       },
     ]);
     this.bucketPolicy = new S3BucketPolicy(this, "bucket-policy", {

@@ -136,7 +136,7 @@ const SCENARIOS: readonly Scenario[] = [
     edit: (stack, json) => {
       if (stack === SOURCE_STACK) {
         move(json, "aws_iam_role_policy", "/web/source-access/permissions", "pipeline_web_source-access_permissions");
-        move(json, "aws_ecr_repository_policy", "/api/repository/policy", "repository_platform-api_policy");
+        move(json, "aws_iam_role_policy", "/push-forwarding/permissions", "push-forwarding_events-policy");
       } else {
         move(json, "aws_iam_role", "/web/service-role/role", "pipeline_web_service-role").tags = { owner: "team-web" };
       }

@@ -207,14 +207,17 @@ describe("ArtifactStore: the bucket", () => {
     });
   });
 
-  it("denies uploads not encrypted with aws:kms", () => {
+  it("denies uploads that ask for another encryption than aws:kms, and not the parts of an upload, which carry no header", () => {
     expect(out.statement("aws_s3_bucket_policy", BUCKET_POLICY, "DenyUploadsNotEncryptedWithKms")).toEqual({
       sid: "DenyUploadsNotEncryptedWithKms",
       effect: "Deny",
       actions: ["s3:PutObject"],
       resources: [`${bucketArn}/*`],
       principals: [{ type: "*", identifiers: ["*"] }],
-      condition: [{ test: "StringNotEquals", variable: "s3:x-amz-server-side-encryption", values: ["aws:kms"] }],
+      condition: [
+        { test: "Null", variable: "s3:x-amz-server-side-encryption", values: ["false"] },
+        { test: "StringNotEquals", variable: "s3:x-amz-server-side-encryption", values: ["aws:kms"] },
+      ],
     });
   });
 

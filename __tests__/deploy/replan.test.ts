@@ -62,8 +62,10 @@ describe("accessDifferences", () => {
     expect(lines).toEqual([
       "row 4: api source-access role (A) s3:AbortMultipartUpload on api artifacts (B), an upload in parts it gives up: reviewed allowed; now denied",
       "row 4: api source-access role (A) s3:PutObject on api artifacts (B), TLS + SSE-KMS: reviewed allowed; now denied",
+      "row 4: api source-access role (A) s3:PutObject on api artifacts (B), a part of an upload (no encryption header): reviewed allowed; now denied",
       "row 4: web source-access role (A) s3:AbortMultipartUpload on web artifacts (B), an upload in parts it gives up: reviewed allowed; now denied",
       "row 4: web source-access role (A) s3:PutObject on web artifacts (B), TLS + SSE-KMS: reviewed allowed; now denied",
+      "row 4: web source-access role (A) s3:PutObject on web artifacts (B), a part of an upload (no encryption header): reviewed allowed; now denied",
     ]);
   });
 });

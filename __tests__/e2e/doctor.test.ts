@@ -119,6 +119,7 @@ describe("npm run doctor against a local AWS endpoint", () => {
       expect(report.hops.filter((h: { state: string }) => h.state !== "ok").map((h: { row: string; action: string; state: string }) => `${h.row} ${h.action} ${h.state}`)).toEqual([
         "4 s3:PutObject denied",
         "4 s3:AbortMultipartUpload denied",
+        "4 s3:PutObject denied",
       ]);
       expect(json.code).toBe(4);
     } finally {

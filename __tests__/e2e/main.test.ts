@@ -261,7 +261,7 @@ describe("main.ts with a config over AWS's limits", () => {
     expect(status).toBe(1);
     expect(stderr.trim().split("\n")).toEqual([
       `Config ${big} would exceed AWS limits (nothing was written):`,
-      expect.stringMatching(/^ {2}- pipeline-account: the policy of bucket abcdefghijkl-artifacts-222222222222-ap-northeast-1 would be 23,397 bytes; AWS allows 20,480 \(/),
+      expect.stringMatching(/^ {2}- pipeline-account: the policy of bucket abcdefghijkl-artifacts-222222222222-ap-northeast-1 would be 23,448 bytes; AWS allows 20,480 \(/),
       expect.stringMatching(/^ {2}- pipeline-account: the inline policies of role task-execution would be 17,343 characters; AWS allows 10,240 \(/),
     ]);
     expect(stdout).not.toContain("Wrote");

@@ -160,7 +160,7 @@ describe("npm run plan", () => {
       expect(run.status).toBe(3);
       const summary = fs.readFileSync(path.join(dir, "summary.md"), "utf8");
       expect(summary).toContain("Exit code 3: dangerous changes");
-      expect(summary).toContain("### ⚠️ DANGER: 4 dangerous access changes");
+      expect(summary).toContain("### ⚠️ DANGER: 6 dangerous access changes");
       expect(planFiles(dir)).toEqual(["pipeline-account.json", "source-account.json", "summary.md"]);
       // There are no saved plans here, and the summary lists none.
       expect(summary).not.toContain(".tfplan");

@@ -68,6 +68,7 @@ describe("doctor names the hop an operator broke", () => {
     expect(broken(report).map((h) => `${h.row} ${h.who} ${h.action}`)).toEqual([
       "4 web source-access role (A) s3:PutObject",
       "4 web source-access role (A) s3:AbortMultipartUpload",
+      "4 web source-access role (A) s3:PutObject",
     ]);
     const [hop] = broken(report);
     expect(hop.because).toEqual([`the policy of bucket ${BUCKET} (B) does not admit role demo-web-source-access (A) for s3:PutObject`]);
@@ -183,6 +184,7 @@ describe("doctor names the hop an operator broke", () => {
       explainedBy: [
         "row 4: web source-access role (A) s3:PutObject on web artifacts (B), TLS + SSE-KMS: denied",
         "row 4: web source-access role (A) s3:AbortMultipartUpload on web artifacts (B), an upload in parts it gives up: denied",
+        "row 4: web source-access role (A) s3:PutObject on web artifacts (B), a part of an upload (no encryption header): denied",
       ],
     });
     expect(report.lastFailures.find((f) => f.pipeline === "api")).toEqual({ pipeline: "api", account: "B", explainedBy: [] });
@@ -327,6 +329,7 @@ describe("doctor on one existing pipeline, from its definition alone", () => {
       "3 ecr:DescribeImages ok",
       "4 s3:PutObject denied",
       "4 s3:AbortMultipartUpload denied",
+      "4 s3:PutObject denied",
       "5 kms:GenerateDataKey ok",
       "5 kms:Decrypt ok",
     ]);

@@ -23,7 +23,7 @@ function problems(config: Config): readonly string[] {
 describe("a pipeline account with the longest names", () => {
   it("refuses 55 pipelines: the bucket policy and the shared execution role's policy would be over AWS's limits, with the sizes and what to do", () => {
     expect(problems(sampleConfig(55, "longest"))).toEqual([
-      "pipeline-account: the policy of bucket abcdefghijkl-artifacts-222222222222-ap-northeast-1 would be 23,397 bytes; AWS allows 20,480 (Amazon S3 User Guide, \"Bucket policies for Amazon S3\"): it has one statement per pipeline of the account: move pipelines to another pipeline account or project, or shorten pipeline names",
+      "pipeline-account: the policy of bucket abcdefghijkl-artifacts-222222222222-ap-northeast-1 would be 23,448 bytes; AWS allows 20,480 (Amazon S3 User Guide, \"Bucket policies for Amazon S3\"): it has one statement per pipeline of the account: move pipelines to another pipeline account or project, or shorten pipeline names",
       "pipeline-account: the inline policies of role task-execution would be 17,343 characters; AWS allows 10,240 (IAM User Guide, \"IAM and AWS STS quotas\"): the role's inline policies list every repository it may pull from: give the ECS services separate task execution roles",
     ]);
   });
