@@ -35,7 +35,10 @@ function cdktfCliProblem(): string | undefined {
 
 const cliProblem = cdktfCliProblem();
 if (cliProblem) {
-  console.warn(`Skipped, the cdktf CLI cannot run here: its native module @cdktf/node-pty-prebuilt-multiarch does not load on ${cliProblem}. See README, "Framework and runtime".`);
+  // Straight to stderr: jest shows no console output of a file whose tests are all skipped.
+  process.stderr.write(
+    `Skipped ${path.relative(ROOT, __filename)}, the cdktf CLI cannot run here: its native module @cdktf/node-pty-prebuilt-multiarch does not load on ${cliProblem}. See README, "Framework and runtime".\n`,
+  );
 }
 
 describe("npm run synth runs the app without the cdktf CLI", () => {
