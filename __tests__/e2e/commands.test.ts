@@ -30,6 +30,7 @@ const COMMANDS = [
   { name: "npm run schema", script: "scripts/write-schema.ts", flags: "--help" },
   { name: "npm run docs", script: "scripts/write-docs.ts", flags: "--help" },
   { name: "npm run check:terraform", script: "scripts/check-terraform.ts", flags: "--help" },
+  { name: "npm run test:node", script: "scripts/test-node.ts", flags: "--help" },
   { name: "npm run framework", script: "scripts/switch-framework.ts", flags: "--help" },
   { name: "npm run test:framework", script: "scripts/framework-check.ts", flags: "--help" },
 ];
