@@ -1,7 +1,8 @@
 /**
- * The only module that imports the CDKTF core package. CDKTF itself is no longer maintained by
- * HashiCorp (December 2025); moving to its community fork means changing this import and the
- * provider imports in lib/aws.ts, nothing else.
+ * The only module that imports the framework's core package, by the name `cdktf`: CDK for Terraform
+ * 0.21.0, or its maintained fork CDK Terrain, which `npm run framework -- cdktn` installs under that
+ * name, so this file stays as it is either way. The fork's own provider bindings
+ * (@cdktn/provider-aws, AWS provider 6 only) are a larger step: README, "Framework and runtime".
  */
 export {
   App,

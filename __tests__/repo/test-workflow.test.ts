@@ -1,0 +1,97 @@
+/**
+ * .github/workflows/test.yml cannot run here (GitHub's runners); this checks that it says what it
+ * must: npm ci && npm test on Node 22, 24 and 26 with the Terraform plan.yml uses, the switch to
+ * CDK Terrain as a job of its own (not in npm test: it installs packages), and package.json's
+ * engines and README's prerequisites naming the Node versions that work.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { ROOT } from "../../test-support/config";
+
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+}
+
+interface Job {
+  "runs-on": string;
+  strategy?: { "fail-fast"?: boolean; matrix?: Record<string, unknown[]> };
+  steps: Step[];
+}
+
+const read = (file: string) => parse(fs.readFileSync(path.join(ROOT, ".github", "workflows", file), "utf8"));
+const workflow = read("test.yml");
+const jobs = workflow.jobs as Record<string, Job>;
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+
+const uses = (action: string) => (s: Step) => (s.uses ?? "").startsWith(`${action}@`);
+function index(steps: Step[], predicate: (s: Step) => boolean, what: string): number {
+  const i = steps.findIndex(predicate);
+  if (i === -1) throw new Error(`no step ${what}`);
+  return i;
+}
+
+describe(".github/workflows/test.yml", () => {
+  it("runs on pushes to main and on pull requests, reading the repository only", () => {
+    expect(workflow.on).toEqual({ push: { branches: ["main"] }, pull_request: null });
+    expect(workflow.permissions).toEqual({ contents: "read" });
+    expect(Object.keys(jobs)).toEqual(["test", "framework"]);
+  });
+
+  describe("the test job", () => {
+    const job = jobs.test;
+    const steps = job.steps;
+
+    it("runs on Node 22, 24 and 26, each to the end whatever the others do", () => {
+      expect(job.strategy).toEqual({ "fail-fast": false, matrix: { node: [22, 24, 26] } });
+      expect(steps[index(steps, uses("actions/setup-node"), "setting up Node")].with?.["node-version"]).toBe("${{ matrix.node }}");
+    });
+
+    it("sets up the Terraform plan.yml uses, without the wrapper that rewrites exit codes", () => {
+      const setup = steps[index(steps, uses("hashicorp/setup-terraform"), "setting up Terraform")];
+      const planSetup = (read("plan.yml").jobs.plan.steps as Step[]).find(uses("hashicorp/setup-terraform"));
+      expect(setup.uses).toBe(planSetup?.uses);
+      expect(setup.with).toEqual({ terraform_version: planSetup?.with?.terraform_version, terraform_wrapper: false });
+    });
+
+    it("installs from the lock file, then runs npm test, after Node and Terraform are set up", () => {
+      const install = index(steps, (s) => /^npm ci\b/.test(s.run ?? ""), "running npm ci");
+      const test = index(steps, (s) => s.run === "npm test", "running npm test");
+      expect(install).toBeLessThan(test);
+      expect(index(steps, uses("hashicorp/setup-terraform"), "setting up Terraform")).toBeLessThan(test);
+      expect(index(steps, uses("actions/setup-node"), "setting up Node")).toBeLessThan(install);
+    });
+  });
+
+  describe("the framework job", () => {
+    const steps = jobs.framework.steps;
+
+    it("runs npm run test:framework after npm ci, on Node 24 (npm 11, which wrote the lock file)", () => {
+      expect(steps[index(steps, uses("actions/setup-node"), "setting up Node")].with?.["node-version"]).toBe(24);
+      const install = index(steps, (s) => /^npm ci\b/.test(s.run ?? ""), "running npm ci");
+      expect(index(steps, (s) => s.run === "npm run test:framework", "running the framework check")).toBeGreaterThan(install);
+    });
+
+    it("is a script of its own, not part of npm test (it installs packages)", () => {
+      expect(pkg.scripts["test:framework"]).toBe("node -r ./scripts/register.js scripts/framework-check.ts");
+      expect(pkg.scripts.test).not.toMatch(/framework/);
+    });
+  });
+});
+
+describe("the Node versions that work, stated", () => {
+  it("engines admits Node 20 through 26, which the workflow (22, 24, 26) and this project's machine (20) test", () => {
+    expect(pkg.engines).toEqual({ node: ">=20 <27" });
+  });
+
+  it("README's prerequisites say the same, and what differs on 24 and later", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const intro = readme.slice(0, readme.indexOf("\n## "));
+    expect(intro).toMatch(/Prerequisites:\s+Node\.js 20 through 26\b/);
+    expect(intro).toMatch(/\[Framework and runtime\]\(#framework-and-runtime\)/);
+    expect(readme).toMatch(/^## Framework and runtime$/m);
+  });
+});
