@@ -27,14 +27,19 @@ export function frameworkOfSpec(spec: unknown): Framework | undefined {
   return FRAMEWORK_NAMES.find((name) => FRAMEWORKS[name].spec === spec);
 }
 
+/** package.json or the lock file is not as the switch expects: one line, naming what it found. */
+export class FrameworkError extends Error {
+  override name = "FrameworkError";
+}
+
 const EXPECTED_SPECS = FRAMEWORK_NAMES.map((name) => `${JSON.stringify(FRAMEWORKS[name].spec)} (${name})`).join(" or ");
 
-/** The framework package.json's `cdktf` dependency names; throws a one-line Error naming what it found otherwise. */
+/** The framework package.json's `cdktf` dependency names; a FrameworkError naming what it found otherwise. */
 export function frameworkOfPackageJson(text: string): Framework {
   const spec = (JSON.parse(text) as { dependencies?: Record<string, string> }).dependencies?.cdktf;
   const framework = frameworkOfSpec(spec);
   if (!framework) {
-    throw new Error(`package.json's "cdktf" dependency is ${JSON.stringify(spec)}; expected ${EXPECTED_SPECS}`);
+    throw new FrameworkError(`package.json's "cdktf" dependency is ${JSON.stringify(spec)}; expected ${EXPECTED_SPECS}`);
   }
   return framework;
 }
@@ -52,7 +57,7 @@ export function withFramework(text: string, to: Framework): string {
   const block = DEPENDENCIES.exec(text);
   const line = `"cdktf": ${JSON.stringify(FRAMEWORKS[from].spec)}`;
   if (!block || block[0].split(line).length !== 2) {
-    throw new Error(`package.json: no line ${line} in "dependencies" to change (is it formatted as npm writes it?)`);
+    throw new FrameworkError(`package.json: no line ${line} in "dependencies" to change (is it formatted as npm writes it?)`);
   }
   const changed = block[0].replace(line, `"cdktf": ${JSON.stringify(FRAMEWORKS[to].spec)}`);
   return text.slice(0, block.index) + changed + text.slice(block.index + block[0].length);
@@ -99,7 +104,7 @@ export interface SwitchResult {
 }
 
 /** A failed switch: package.json and package-lock.json are back as they were. */
-export class SwitchError extends Error {
+export class SwitchError extends FrameworkError {
   override name = "SwitchError";
 }
 

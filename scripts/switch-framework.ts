@@ -1,7 +1,7 @@
 /** `npm run framework -- cdktn|cdktf`: switches the framework (scripts/framework.ts says what that changes). */
 import * as path from "path";
 import { parseCommandLine, runCommand, UsageError, UserError } from "../commands/cli";
-import { FRAMEWORKS, FRAMEWORK_NAMES, isFramework, switchFramework, SwitchError } from "./framework";
+import { FrameworkError, FRAMEWORKS, FRAMEWORK_NAMES, isFramework, switchFramework, SwitchError } from "./framework";
 import { npmCommand, runStep } from "./steps";
 
 const ROOT = path.join(__dirname, "..");
@@ -54,9 +54,9 @@ runCommand(SPEC, async ({ signal }) => {
   try {
     result = await switchFramework(ROOT, to, install);
   } catch (e) {
-    if (!(e instanceof SwitchError)) throw e;
+    if (!(e instanceof FrameworkError)) throw e;
     // An interrupt is reported as such by runCommand: say first what was put back.
-    if (signal.aborted) process.stderr.write(`${SPEC.name}: ${e.message}\n`);
+    if (signal.aborted && e instanceof SwitchError) process.stderr.write(`${SPEC.name}: ${e.message}\n`);
     throw new UserError(e.message);
   }
   if (result.installs === 0) {

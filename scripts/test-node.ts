@@ -40,8 +40,11 @@ failed under that Node.
   options: {},
 } as const;
 
-/** Retries of npm's registry reads for the version: a few seconds offline, not a minute (npm's default). */
-const QUICK_RETRIES = ["--fetch-retries=1", "--fetch-retry-mintimeout=1000", "--fetch-retry-maxtimeout=3000"];
+/**
+ * Retries of npm's registry read for the version: a few seconds offline, not npm's default of a
+ * minute, unless the user's npm config sets them.
+ */
+const QUICK_RETRIES = process.env.npm_config_fetch_retries === undefined ? ["--fetch-retries=1", "--fetch-retry-mintimeout=1000", "--fetch-retry-maxtimeout=3000"] : [];
 
 runCommand(SPEC, async ({ signal }) => {
   const argv = process.argv.slice(2);

@@ -27,7 +27,9 @@ describe("npm run test:node", () => {
     const port = await closedPort();
     const cache = path.join(work, "cache");
     const started = Date.now();
-    const result = await run("scripts/test-node.ts", ["24"], { npm_config_registry: `http://127.0.0.1:${port}/`, XDG_CACHE_HOME: cache });
+    // No retry: npm's own config, which the command leaves alone (its default is one quick retry).
+    const env = { npm_config_registry: `http://127.0.0.1:${port}/`, npm_config_fetch_retries: "0", XDG_CACHE_HOME: cache };
+    const result = await run("scripts/test-node.ts", ["24"], env);
     expect([result.status, result.stdout]).toEqual([1, ""]);
     expect(result.stderr).toBe(
       `npm run test:node: cannot read node-${process.platform}-${process.arch} from the npm registry: ` +
