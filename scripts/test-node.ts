@@ -27,8 +27,8 @@ and is kept in $XDG_CACHE_HOME/cross-account-ecr-pipeline/node/<version> (defaul
 outside the repository; it is not a dependency of the project. npm is the one that runs this
 command, started by that Node.
 
-Every package is installed afresh by npm ci under that Node: @swc/core and @parcel/watcher load
-N-API binaries that work on any Node; the cdktf CLI's @cdktf/node-pty-prebuilt-multiarch has
+Every package is installed afresh by npm ci under that Node: @swc/core, @parcel/watcher and jest's
+unrs-resolver load N-API binaries that work on any Node; the cdktf CLI's @cdktf/node-pty-prebuilt-multiarch has
 prebuilds up to Node 22, so on 24 and later it loads only where npm built it (install scripts and a
 C++ toolchain), and npm test skips its cdktf synth comparison, printing why.
 

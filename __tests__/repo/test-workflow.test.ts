@@ -91,7 +91,7 @@ describe("the Node versions that work, stated", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
     const intro = readme.slice(0, readme.indexOf("\n## "));
     expect(intro).toMatch(/Prerequisites:\s+Node\.js 20 through 26\b/);
-    expect(intro).toMatch(/\[Framework and runtime\]\(#framework-and-runtime\)/);
+    expect(intro).toMatch(/\[Framework and\s+runtime\]\(#framework-and-runtime\)/);
     expect(readme).toMatch(/^## Framework and runtime$/m);
   });
 });
