@@ -27,10 +27,12 @@ and is kept in $XDG_CACHE_HOME/cross-account-ecr-pipeline/node/<version> (defaul
 outside the repository; it is not a dependency of the project. npm is the one that runs this
 command, started by that Node.
 
-Every package is installed afresh by npm ci under that Node: @swc/core, @parcel/watcher and jest's
-unrs-resolver load N-API binaries that work on any Node; the cdktf CLI's @cdktf/node-pty-prebuilt-multiarch has
-prebuilds up to Node 22, so on 24 and later it loads only where npm built it (install scripts and a
-C++ toolchain), and npm test skips its cdktf synth comparison, printing why.
+Every package is installed afresh by npm ci under that Node. @swc/core, @parcel/watcher and
+jest's unrs-resolver load N-API binaries that work on any Node. The cdktf CLI's native module
+(@cdktf/node-pty-prebuilt-multiarch) has prebuilds up to Node 22: on 24 and later npm compiles it,
+against that Node's headers (npm_config_nodedir is set to them), which takes a C++ toolchain; where
+it cannot, npm leaves out the CLI (an optional dependency) and npm test skips its cdktf synth
+comparison, printing why.
 
 Exit codes: 0 every step passed, 1 could not run (the version, the registry, the cache), 2 a step
 failed under that Node.
@@ -102,6 +104,10 @@ runCommand(SPEC, async ({ signal }) => {
   // As a user's shell would have it: that Node first on PATH, and nothing of the npm run that started us.
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_(?!config_)|INIT_CWD$|NODE$)/.test(name)));
   env.PATH = `${bin}${path.delimiter}${process.env.PATH ?? ""}`;
+  // What npm compiles while installing (the cdktf CLI's node-pty, from Node 24 on) is built against
+  // the headers npm's `nodedir` names: this Node's own, which the package ships (include/node), not
+  // those of the Node a user's npm config may name, and without downloading them.
+  env.npm_config_nodedir = home;
   const npmThere = npmCommand(path.join(bin, "node"));
   for (const step of STEPS) {
     const shown = ["npm", ...step].join(" ");

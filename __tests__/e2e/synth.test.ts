@@ -19,26 +19,31 @@ function tree(dir: string): Record<string, string> {
 }
 
 /**
- * Whether the cdktf CLI can run here, found by loading what it loads: its native module
- * @cdktf/node-pty-prebuilt-multiarch has prebuilds up to Node 22 (ABI 127) only, so on Node 24 and
- * later it loads only where npm built it (install scripts and a C++ toolchain). `cdktf --version`
- * is no test: it succeeds without the module. The `node` on PATH, as the CLI's `#!/usr/bin/env node`.
+ * Why the cdktf CLI cannot run here, if it cannot, found by loading what it loads: its native
+ * module @cdktf/node-pty-prebuilt-multiarch has prebuilds up to Node 22 (ABI 127) only, so on Node
+ * 24 and later it loads only where npm built it for that Node (node-gyp, a C++ toolchain and that
+ * Node's headers); where it cannot build it, npm leaves out cdktf-cli, an optional dependency.
+ * `cdktf --version` is no test: it succeeds without the module. The `node` on PATH is tried, as
+ * the CLI's `#!/usr/bin/env node` would.
  */
 function cdktfCliProblem(): string | undefined {
-  const cli = path.dirname(require.resolve("cdktf-cli/package.json", { paths: [ROOT] }));
+  let cli: string;
+  try {
+    cli = path.dirname(require.resolve("cdktf-cli/package.json", { paths: [ROOT] }));
+  } catch {
+    return "cdktf-cli is not installed (an optional dependency: npm leaves it out where it cannot build its native module @cdktf/node-pty-prebuilt-multiarch)";
+  }
   const probe = `try { require(require.resolve("@cdktf/node-pty-prebuilt-multiarch", { paths: [${JSON.stringify(cli)}] })) }
-    catch (e) { console.log(\`Node \${process.version} (ABI \${process.versions.modules}): \${e.message.split("\\n")[0]}\`) }`;
+    catch (e) { console.log(\`Node \${process.version} (ABI \${process.versions.modules}): \${e.message.split("\\nRequire stack")[0].replace(/\\s+/g, " ")}\`) }`;
   const result = spawnSync("node", ["-e", probe], { cwd: ROOT, encoding: "utf8" });
-  if (result.status !== 0) return `the node on PATH, which exited ${result.status}: ${result.stderr.trim().split("\n")[0]}`;
-  return result.stdout.trim() || undefined;
+  const problem = result.status === 0 ? result.stdout.trim() : `the node on PATH exited ${result.status}: ${result.stderr.trim().split("\n")[0]}`;
+  return problem ? `its native module @cdktf/node-pty-prebuilt-multiarch does not load: ${problem}` : undefined;
 }
 
 const cliProblem = cdktfCliProblem();
 if (cliProblem) {
   // Straight to stderr: jest shows no console output of a file whose tests are all skipped.
-  process.stderr.write(
-    `Skipped ${path.relative(ROOT, __filename)}, the cdktf CLI cannot run here: its native module @cdktf/node-pty-prebuilt-multiarch does not load on ${cliProblem}. See README, "Framework and runtime".\n`,
-  );
+  process.stderr.write(`Skipped ${path.relative(ROOT, __filename)}, the cdktf CLI cannot run here: ${cliProblem}. See README, "Framework and runtime".\n`);
 }
 
 describe("npm run synth runs the app without the cdktf CLI", () => {

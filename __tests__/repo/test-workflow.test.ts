@@ -87,6 +87,15 @@ describe("the Node versions that work, stated", () => {
     expect(pkg.engines).toEqual({ node: ">=20 <27" });
   });
 
+  it("keeps the cdktf CLI optional, so that npm ci on 24 and later succeeds, without it, where npm cannot compile its native module", () => {
+    // A failed install script of a package reached only through optional dependencies is not an
+    // npm ci failure: npm leaves that package out (checked by hand without a C++ toolchain).
+    expect(pkg.optionalDependencies).toEqual({ "cdktf-cli": "0.21.0" });
+    expect(pkg.devDependencies["cdktf-cli"]).toBeUndefined();
+    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8"));
+    expect(lock.packages["node_modules/@cdktf/node-pty-prebuilt-multiarch"]).toMatchObject({ optional: true, hasInstallScript: true });
+  });
+
   it("README's prerequisites say the same, and what differs on 24 and later", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
     const intro = readme.slice(0, readme.indexOf("\n## "));
