@@ -37,7 +37,7 @@ function cdktfCliProblem(): string | undefined {
     catch (e) { console.log(\`Node \${process.version} (ABI \${process.versions.modules}): \${e.message.split("\\nRequire stack")[0].replace(/\\s+/g, " ")}\`) }`;
   const result = spawnSync("node", ["-e", probe], { cwd: ROOT, encoding: "utf8" });
   const problem = result.status === 0 ? result.stdout.trim() : `the node on PATH exited ${result.status}: ${result.stderr.trim().split("\n")[0]}`;
-  return problem ? `its native module @cdktf/node-pty-prebuilt-multiarch does not load: ${problem}` : undefined;
+  return problem ? `its native module @cdktf/node-pty-prebuilt-multiarch does not load: ${problem.replace(/\.$/, "")}` : undefined;
 }
 
 const cliProblem = cdktfCliProblem();
