@@ -22,6 +22,7 @@ import { standInTerraform } from "../../test-support/deploy/terraform-stand-in";
 import { run, start, type Finished } from "../../test-support/process";
 import { synthApp } from "../../test-support/synth";
 import { resolveOutputs, stubState } from "../../terraform/fixtures";
+import { shareProvider, type SharedProvider } from "../../terraform/provider-server";
 import { stubOutputs, type PlanJson } from "../../terraform/plan-summary";
 
 const A = "111111111111";
@@ -46,6 +47,8 @@ const configPath = writeConfig(path.join(work, "config.json"));
 const config = parseConfig(JSON.parse(fs.readFileSync(configPath, "utf8")), configPath);
 let aws: DeployAws;
 let plan: Finished;
+/** One AWS provider process for every Terraform command after the first plan (terraform/provider-server.ts). */
+let shared: SharedProvider | undefined;
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -59,6 +62,7 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
     AWS_EC2_METADATA_DISABLED: "true",
     AWS_ENDPOINT_URL: aws.server.url,
     TMPDIR: work,
+    ...(shared && { TF_REATTACH_PROVIDERS: shared.env.TF_REATTACH_PROVIDERS! }),
     ...extra,
   };
 }
@@ -85,10 +89,16 @@ function resetAccounts(): void {
 
 beforeAll(async () => {
   aws = await startDeployAws(config, renderedExample());
+  // The plan as a user's runs: Terraform installs the provider and records its version.
   plan = await run("commands/plan.ts", ["--plans-dir", plansDir], env(), checkout);
+  // The commands after it run one after another, with the same credentials and endpoint: one
+  // provider process serves them all (it reads its own environment, which is theirs), started
+  // from what the plan's init installed; when it cannot start, each command starts its own.
+  shared = await shareProvider(path.join(checkout, "cdktf.out", "stacks", "source-account"), path.join(work, "provider"), env());
 });
 
 afterAll(async () => {
+  await shared?.stop();
   await aws?.server.close();
   fs.rmSync(work, { recursive: true, force: true });
 });
