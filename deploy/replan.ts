@@ -6,7 +6,7 @@
  */
 import type { Config } from "../config/schema";
 import { buildWorld } from "../access/world";
-import { answer, planResources, reviewCases, type Answer, type StackPlan } from "../terraform/plan-access";
+import { answer, planResources, reviewCases, showAnswer, type StackPlan } from "../terraform/plan-access";
 import { changeKind, type PlanJson, type ResourceChange } from "../terraform/plan-summary";
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -86,19 +86,6 @@ export function resourceDifferences(reviewed: PlanJson, now: PlanJson): string[]
   return lines;
 }
 
-function show(a: Answer): string {
-  switch (a.kind) {
-    case "absent":
-      return `denied (${a.what} does not exist)`;
-    case "unknown":
-      return "known after apply";
-    case "error":
-      return `error (${a.result})`;
-    default:
-      return a.kind;
-  }
-}
-
 async function answers(config: Config, plans: readonly StackPlan[]): Promise<Map<string, { label: string; answer: string }>> {
   const world = buildWorld(config, plans.map((p) => ({ stack: p.stack, resources: planResources(p.plan, "after") })), { partial: true });
   const cases = reviewCases(config, world);
@@ -106,7 +93,7 @@ async function answers(config: Config, plans: readonly StackPlan[]): Promise<Map
   await Promise.all(
     cases.map(async (c) => {
       const label = `row ${c.row}: ${c.who} ${c.action} on ${c.on}`;
-      result.set(label, { label, answer: show(await answer(world, c)) });
+      result.set(label, { label, answer: showAnswer(await answer(world, c)) });
     }),
   );
   return result;

@@ -306,7 +306,8 @@ function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
 
-function show(a: Answer): string {
+/** An answer in words, as the summary and deploy's comparison of plans show it. */
+export function showAnswer(a: Answer): string {
   switch (a.kind) {
     case "absent":
       return `denied (${a.what} does not exist)`;
@@ -336,7 +337,7 @@ function changeRows(changes: readonly AccessChange[]): string[] {
       c.case.who,
       code(c.case.action),
       c.case.on,
-      `${show(c.before)} → **${show(c.after)}**`,
+      `${showAnswer(c.before)} → **${showAnswer(c.after)}**`,
       why(c),
     ]),
   );
@@ -394,7 +395,7 @@ function renderDesign(diff: AccessDiff, design: DesignCheck): string[] {
       "",
       ...table(
         ["#", "who", "action", "on what", "planned", "designed"],
-        misses.map((m) => [m.case.row, m.case.who, code(m.case.action), m.case.on, `**${show(m.after)}**`, m.case.expect]),
+        misses.map((m) => [m.case.row, m.case.who, code(m.case.action), m.case.on, `**${showAnswer(m.after)}**`, m.case.expect]),
       ),
     );
   }
@@ -451,7 +452,7 @@ export function renderAccess(diff: AccessDiff | NoAccessDiff): string[] {
     if (requests.length > 0) {
       const rows = table(
         ["#", "who", "action", "on what", "before"],
-        requests.map((r) => [r.case.row, r.case.who, code(r.case.action), r.case.on, show(r.before)]),
+        requests.map((r) => [r.case.row, r.case.who, code(r.case.action), r.case.on, showAnswer(r.before)]),
       );
       lines.push("", `<details><summary>The ${requests.length} requests they decide</summary>`, "", ...rows, "", "</details>");
     }
