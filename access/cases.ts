@@ -18,7 +18,7 @@ import type { PolicyDocument, World } from "./world";
 export type Expectation = "allowed" | "denied";
 
 export interface AccessCase {
-  /** The permission-chain row it proves (README, "The permission chain"), "+" for another hop, "never" for what must stay false. */
+  /** The permission-chain row it proves (docs/security-model.md, "The permission chain"), "+" for another hop, "never" for what must stay false. */
   readonly row: string;
   /** The part of the setup it proves, for reports that group requests: a pipeline, an account, two kept apart. */
   readonly group?: string;

@@ -151,7 +151,7 @@ export function textTable(outcomes: readonly Outcome[]): string {
 }
 
 /**
- * The README's "who can do what" tables (without the result column: they show what is verified),
+ * The "who can do what" tables of docs/security-model.md (without the result column: they show what is verified),
  * one per group, each under a heading that names it.
  */
 export function markdownTable(outcomes: readonly Outcome[]): string {

@@ -23,7 +23,7 @@ const RESULTS = path.join(ROOT, "bench", "results");
 const USAGE = `Usage: npm run bench [-- --runs <n>]
 
 Times the app's synth, cdktf synth and the unit suite as whole processes, for the example configs
-(config/example.json, config/examples/two-accounts.json) and generated configs of ${SIZES.join(", ")} pipelines (minutes; README.md "Speed" explains the table).
+(config/example.json, config/examples/two-accounts.json) and generated configs of ${SIZES.join(", ")} pipelines (minutes; CONTRIBUTING.md, "Benchmarks", explains the table).
 Each command runs once to warm up, then <n> times. Results go to bench/results/.
 
   --runs <n>   Measured runs per command (default and minimum ${MIN_RUNS}), as --runs 9 or --runs=9.

@@ -1,7 +1,7 @@
 /**
  * `npm run deploy`: applies saved plans, stack by stack in deploy order, and checks the result with
  * doctor. The app and Terraform only, no framework CLI: it runs on every Node LTS. `--help`
- * describes it; README.md ("Deploying") explains it.
+ * describes it; docs/deploying.md explains it.
  */
 import * as fs from "fs";
 import * as path from "path";

@@ -1,7 +1,7 @@
 /**
  * `npm run plan [-- --offline] [--plans-dir <dir>]`: synthesizes every stack, plans each in deploy
- * order, and writes the plans and a summary for review. `--help` describes it; README.md
- * ("Reviewing plans") explains how to read the result.
+ * order, and writes the plans and a summary for review. `--help` describes it; docs/plan-review.md
+ * explains how to read the result.
  */
 import * as fs from "fs";
 import * as path from "path";

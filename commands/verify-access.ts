@@ -1,14 +1,13 @@
 /**
  * `npm run verify:access`: renders every stack with the real AWS provider (offline), then
  * simulates every request of the permission chain and every request that must be denied.
- * Prints a table; exits non-zero on any mismatch, or when README.md's table is out of date.
- *
- *   --write-readme   update README.md's "who can do what" table instead of checking it
+ * Prints a table; exits non-zero on any mismatch, or when the "who can do what" table of
+ * docs/security-model.md is out of date (`--write` rewrites it).
  */
 import * as fs from "fs";
 import * as path from "path";
 import { loadConfig } from "../config/load";
-import { ACCESS_TABLE, README, readBlock, writeBlock } from "../scripts/readme";
+import { BLOCKS, pagePath, readBlock, readPage, writeBlock } from "../scripts/doc-blocks";
 import {
   configPathFromEnv,
   DEFAULT_CONFIG,
@@ -21,16 +20,19 @@ import {
   type CommandContext,
 } from "./cli";
 
-const USAGE = `Usage: npm run verify:access [-- --write-readme]
+const ACCESS_TABLE = "access-table";
+const PAGE = BLOCKS[ACCESS_TABLE];
+
+const USAGE = `Usage: npm run verify:access [-- --write]
 
 Renders every stack with the real AWS provider (offline), then simulates every request of the
 permission chain, and every request that must be denied, on the policies as rendered. Prints the
-table; exits 1 on any mismatch. With the example config, also checks that README.md's
-"who can do what" table is this table.
+table; exits 1 on any mismatch. With the example config, also checks that the "who can do what"
+table of ${PAGE} is this table.
 
-  --write-readme  Write the table into README.md instead of checking it. Only with the example
-                  config: README.md documents the example.
-  -h, --help      This text.
+  --write     Write the table into ${PAGE} instead of checking it. Only with
+              the example config: the page documents the example.
+  -h, --help  This text.
 
 Config: PIPELINE_CONFIG=path/to/config.json (default: config/example.json; relative to the
 directory you run npm in).
@@ -39,7 +41,7 @@ directory you run npm in).
 const SPEC = {
   name: "npm run verify:access",
   usage: USAGE,
-  options: { "write-readme": { type: "boolean" } },
+  options: { write: { type: "boolean" } },
 } as const;
 
 function samePath(a: string, b: string): boolean {
@@ -58,17 +60,17 @@ async function main({ signal }: CommandContext): Promise<number> {
   if (!args) return 0;
   const configPath = configPathFromEnv();
   const isExample = samePath(configPath, DEFAULT_CONFIG);
-  const writeReadme = args["write-readme"] ?? false;
-  if (writeReadme && !isExample) {
+  const write = args.write ?? false;
+  if (write && !isExample) {
     throw new UserError(
-      `--write-readme writes README.md's table, which documents the example config, but PIPELINE_CONFIG names ${configPath}; ` +
+      `--write writes the table of ${PAGE}, which documents the example config, but PIPELINE_CONFIG names ${configPath}; ` +
         "run it without PIPELINE_CONFIG",
     );
   }
-  const readme = fs.readFileSync(README, "utf8");
+  const page = readPage(PAGE);
   if (isExample) {
     try {
-      readBlock(readme, ACCESS_TABLE);
+      readBlock(page, ACCESS_TABLE, PAGE);
     } catch (e) {
       throw new UserError((e as Error).message);
     }
@@ -93,10 +95,10 @@ async function main({ signal }: CommandContext): Promise<number> {
     const mismatches = outcomes.filter((o) => !o.ok).length;
     console.log(`\n${outcomes.length} requests simulated on the policies as rendered for ${configPath}: ${mismatches} mismatches.`);
 
-    if (writeReadme) {
-      fs.writeFileSync(README, writeBlock(readme, ACCESS_TABLE, markdownTable(outcomes)));
-    } else if (isExample && readBlock(readme, ACCESS_TABLE) !== markdownTable(outcomes)) {
-      console.error("README.md's who-can-do-what table is out of date: run npm run verify:access -- --write-readme");
+    if (write) {
+      fs.writeFileSync(pagePath(PAGE), writeBlock(page, ACCESS_TABLE, markdownTable(outcomes), PAGE));
+    } else if (isExample && readBlock(page, ACCESS_TABLE, PAGE) !== markdownTable(outcomes)) {
+      console.error(`The who-can-do-what table of ${PAGE} is out of date: run npm run verify:access -- --write`);
       return 1;
     }
     return mismatches === 0 ? 0 : 1;

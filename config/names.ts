@@ -6,7 +6,7 @@
  * config, before anything is synthesized.
  *
  * What a single config cannot see, another project in the same account, is the deploy's preflight
- * business (names free in the account) and README's ("Several projects in one account").
+ * business (names free in the account) and docs/config.md's ("Names": a second project in the same account).
  */
 import { pipelineAccounts } from "./accounts";
 import { type Config, type PipelineConfig, type RelationProblem } from "./schema";

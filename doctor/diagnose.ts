@@ -129,7 +129,7 @@ function explain(input: DiagnoseInput, o: Outcome, pipeline: string | undefined)
       pipeline,
       "could not read",
       unreadable.map((i) => `could not read ${i.kind} ${i.name} (${i.account})${i.needs || i.partial ? ` (needs ${i.partial ?? i.needs})` : ""}`),
-      ["give doctor's credentials the read permissions in README.md, \"Diagnosing a deployed pipeline\""],
+      ["give doctor's credentials the read-only policy of docs/doctor.md (npm run doctor -- --print-policy source, or pipeline, prints it)"],
     );
   }
 

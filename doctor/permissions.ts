@@ -1,6 +1,6 @@
 /**
  * Every AWS API call doctor makes, the IAM action that allows it, and the account it is made in.
- * The README's "permissions doctor needs" policies are generated from this list (and a test checks
+ * The policies of docs/doctor.md ("The permissions doctor needs") are generated from this list (and a test checks
  * that every SDK command doctor's code sends is here, and that each one only reads).
  */
 

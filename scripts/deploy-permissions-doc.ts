@@ -1,4 +1,4 @@
-/** README's "what the deploying identity needs" block, from the resource types the example configs' stacks have. */
+/** docs/deploying.md's "what the deploying identity needs" block, from the resource types the example configs' stacks have. */
 import * as fs from "fs";
 import * as path from "path";
 import { parseConfig } from "../config/load";
@@ -6,7 +6,7 @@ import { SOURCE_STACK } from "../lib/naming";
 import { buildApp } from "../stacks/app";
 import { deployActions } from "../stacks/deploy-permissions";
 
-export const DEPLOY_PERMISSIONS_BLOCK = "deploy-permissions";
+export const DEPLOY_PERMISSIONS_BLOCK = "deploy-permissions" as const;
 
 /** The resource types of every stack of the example configs, by the account they deploy to. */
 export function exampleResourceTypes(root: string): { source: Set<string>; pipeline: Set<string> } {

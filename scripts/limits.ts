@@ -1,32 +1,31 @@
 /**
- * `npm run limits [-- --write-readme]`: how many pipelines fit in one pipeline account before each
+ * `npm run limits [-- --write]`: how many pipelines fit in one pipeline account before each
  * AWS limit, for the longest names the config accepts and for typical ones, measured on synthesized
- * stacks (stacks/capacity.ts). Prints README.md's limits table, or writes it there. Each figure is
+ * stacks (stacks/capacity.ts). Prints docs/config.md's limits table, or writes it there. Each figure is
  * measured in a process of its own: a few hundred pipelines' worth of stacks each.
  */
 import { spawnSync } from "child_process";
-import * as fs from "fs";
 import { parseCommandLine, runCommand, UserError, type CommandContext } from "../commands/cli";
 import { LIMITS, type LimitName } from "../stacks/limits";
 import { type Capacity, capacity, GROWING, type NameStyle } from "../stacks/capacity";
-import { README, readBlock, readReadme, writeBlock } from "./readme";
+import { BLOCKS, writeBlockContent } from "./doc-blocks";
 
-export const LIMITS_TABLE = "limits-table";
+export const LIMITS_TABLE = "limits-table" as const;
 
-const USAGE = `Usage: npm run limits [-- --write-readme]
+const USAGE = `Usage: npm run limits [-- --write]
 
 Measures, on synthesized stacks, how many pipelines one pipeline account holds before each AWS
 limit that grows with them, for the longest names the config accepts (12-character project,
 28-character pipeline names, 256-character repository names) and for typical ones (each pipeline
 started by a push and deploying to ECS with one shared task execution role: the most a pipeline
-adds). Prints README.md's limits table (about a minute).
+adds). Prints the limits table of ${BLOCKS[LIMITS_TABLE]} (about a minute).
 
-  --write-readme  Write the table into README.md instead of printing it.
+  --write                Write the table into ${BLOCKS[LIMITS_TABLE]} instead of printing it.
   --one <style>:<limit>  One figure as JSON (what the table's processes run), e.g. longest:bucketPolicy.
-  -h, --help      This text.
+  -h, --help             This text.
 `;
 
-const SPEC = { name: "npm run limits", usage: USAGE, options: { "write-readme": { type: "boolean" }, one: { type: "string" } } } as const;
+const SPEC = { name: "npm run limits", usage: USAGE, options: { write: { type: "boolean" }, one: { type: "string" } } } as const;
 
 const number = (n: number) => n.toLocaleString("en-US");
 
@@ -60,18 +59,15 @@ async function main(_: CommandContext): Promise<number> {
   }
   const rows = GROWING.map(({ limit, what }) => ({ what, limit, longest: measured("longest", limit), typical: measured("typical", limit) }));
   const table = renderTable(rows);
-  if (!args["write-readme"]) {
+  if (!args.write) {
     process.stdout.write(`${table}\n`);
     return 0;
   }
-  const readme = readReadme();
   try {
-    readBlock(readme, LIMITS_TABLE);
-  } catch {
-    throw new UserError(`README.md has no ${LIMITS_TABLE} block to write into`);
+    process.stdout.write(`Wrote the ${LIMITS_TABLE} block of ${writeBlockContent(LIMITS_TABLE, table)}.\n`);
+  } catch (e) {
+    throw new UserError((e as Error).message);
   }
-  fs.writeFileSync(README, writeBlock(readme, LIMITS_TABLE, table));
-  process.stdout.write(`Wrote README.md's ${LIMITS_TABLE} block.\n`);
   return 0;
 }
 

@@ -19,7 +19,7 @@ file, no config and no state. The synthesized stacks are the same but for the fr
 stamp in "//" (which Terraform ignores), so a deployed project plans no changes. The AWS provider
 bindings stay @cdktf/provider-aws 20.1.0 (AWS provider 5.100), and the cdktf CLI 0.21.0 stays for
 \`cdktf synth\` and \`cdktf deploy\`. Switching back restores both files byte for byte. On a failure
-both files are written back as they were. README, "Framework and runtime", has the rest.
+both files are written back as they were. docs/runtime.md has the rest.
 
 Exit codes: 0 switched (or nothing to do), 1 bad argument or the install failed.
 

@@ -1,15 +1,21 @@
-/** `npm run docs`: rewrites README.md's generated deploy-permissions block (a unit test checks it is current). */
-import * as fs from "fs";
-import * as path from "path";
+/**
+ * `npm run docs`: rewrites the generated blocks of the docs that need no Terraform: the config's
+ * field table (docs/config.md), what the deploying identity needs (docs/deploying.md) and the
+ * policies doctor needs (docs/doctor.md). A test fails while any of them is out of date.
+ */
 import { parseCommandLine, runCommand } from "../commands/cli";
-import { DEPLOY_PERMISSIONS_BLOCK, deployPermissionsBlock } from "./deploy-permissions-doc";
-import { README, readReadme, writeBlock } from "./readme";
+import { writeBlockContent } from "./doc-blocks";
+import { GENERATED } from "./generated-docs";
 
 const SPEC = {
   name: "npm run docs",
   usage: `Usage: npm run docs
 
-Rewrites README.md's generated deploy-permissions block from the example configs' stacks.
+Rewrites the generated blocks of the docs from the code: the config's fields (docs/config.md,
+from config/schema.ts), what the deploying identity needs (docs/deploying.md, from the example
+configs' stacks) and the policies doctor needs (docs/doctor.md, from doctor/permissions.ts).
+The access and limits tables take Terraform or a minute: npm run verify:access -- --write and
+npm run limits -- --write.
 
   -h, --help  This text.
 `,
@@ -18,7 +24,6 @@ Rewrites README.md's generated deploy-permissions block from the example configs
 
 runCommand(SPEC, () => {
   if (!parseCommandLine(SPEC, process.argv.slice(2))) return 0;
-  fs.writeFileSync(README, writeBlock(readReadme(), DEPLOY_PERMISSIONS_BLOCK, deployPermissionsBlock(path.join(__dirname, ".."))));
-  console.log(`wrote the ${DEPLOY_PERMISSIONS_BLOCK} block of README.md`);
+  for (const [name, generate] of GENERATED) console.log(`wrote the ${name} block of ${writeBlockContent(name, generate())}`);
   return 0;
 });

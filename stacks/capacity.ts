@@ -1,7 +1,7 @@
 /**
  * How many pipelines fit in one pipeline account before each AWS limit, for the longest names the
  * config accepts and for typical ones: measured on synthesized stacks (stacks/limits.ts), not
- * estimated. `npm run limits` prints the table README.md gives; the tests hold the headline figure.
+ * estimated. `npm run limits` prints the table docs/config.md gives; the tests hold the headline figure.
  */
 import { parseConfig } from "../config/load";
 import type { Config, ConfigInput } from "../config/schema";

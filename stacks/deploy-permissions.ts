@@ -1,7 +1,7 @@
 /**
  * What the identity that deploys a stack needs: for each resource type the stacks create, the
- * calls the AWS provider makes to create, read (refresh), update, tag and delete it. README's
- * "Deploying" lists them per account, generated from the resource types a synthesized stack
+ * calls the AWS provider makes to create, read (refresh), update, tag and delete it.
+ * docs/deploying.md lists them per account, generated from the resource types a synthesized stack
  * really has; a test fails when a stack gains a type this table does not know.
  */
 

@@ -8,6 +8,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { PAGES } from "../../scripts/doc-blocks";
 import { ROOT } from "../../test-support/config";
 import { commandEnv, run, start, type Finished } from "../../test-support/process";
 
@@ -24,7 +25,7 @@ const COMMANDS = [
   },
   { name: "npm run fixtures:plans", script: "scripts/plan-fixtures.ts", flags: "--help" },
   { name: "npm run deploy", script: "commands/deploy.ts", flags: "--plans, --stack, --yes, --allow-dangerous, --skip-doctor, --help" },
-  { name: "npm run verify:access", script: "commands/verify-access.ts", flags: "--write-readme, --help" },
+  { name: "npm run verify:access", script: "commands/verify-access.ts", flags: "--write, --help" },
   { name: "npm run bench", script: "commands/bench.ts", flags: "--runs, --help" },
   { name: "npm run preflight", script: "deploy/preflight-cli.ts", flags: "--plans, --json, --help" },
   { name: "npm run schema", script: "scripts/write-schema.ts", flags: "--help" },
@@ -40,7 +41,7 @@ function snapshot(): Record<string, string | undefined> {
   const stat = (file: string) => (fs.existsSync(file) ? `${fs.statSync(file).mtimeMs}` : undefined);
   return {
     schema: stat(path.join(ROOT, "config", "config.schema.json")),
-    readme: stat(path.join(ROOT, "README.md")),
+    ...Object.fromEntries(Object.values(PAGES).map((page) => [page, stat(path.join(ROOT, page))])),
     benchResults: stat(path.join(ROOT, "bench", "results")),
     synthOutput: stat(path.join(ROOT, "cdktf.out")),
     planFixtures: stat(path.join(ROOT, "__tests__", "terraform", "plan-fixtures", "tag-change", "source-account.json")),
@@ -93,18 +94,18 @@ describe("npm run bench --runs", () => {
   });
 });
 
-describe("npm run verify:access -- --write-readme", () => {
-  it("refuses a config other than the example, before any work, leaving README.md alone", async () => {
+describe("npm run verify:access -- --write", () => {
+  it("refuses a config other than the example, before any work, leaving docs/security-model.md alone", async () => {
     const config = path.join(work, "other.json");
     fs.copyFileSync(path.join(ROOT, "config", "example.json"), config);
-    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-    const result = await run("commands/verify-access.ts", ["--write-readme"], { PIPELINE_CONFIG: "other.json", INIT_CWD: work });
+    const page = fs.readFileSync(path.join(ROOT, "docs", "security-model.md"), "utf8");
+    const result = await run("commands/verify-access.ts", ["--write"], { PIPELINE_CONFIG: "other.json", INIT_CWD: work });
     expect(result.stderr).toBe(
-      `npm run verify:access: --write-readme writes README.md's table, which documents the example config, but PIPELINE_CONFIG names ${config}; run it without PIPELINE_CONFIG\n`,
+      `npm run verify:access: --write writes the table of docs/security-model.md, which documents the example config, but PIPELINE_CONFIG names ${config}; run it without PIPELINE_CONFIG\n`,
     );
     expect(result.status).toBe(1);
     expect(result.stdout).toBe("");
-    expect(fs.readFileSync(path.join(ROOT, "README.md"), "utf8")).toBe(readme);
+    expect(fs.readFileSync(path.join(ROOT, "docs", "security-model.md"), "utf8")).toBe(page);
   });
 });
 

@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { sampleInput } from "../../stacks/capacity";
+import { blockContent, fencedContent } from "../../scripts/doc-blocks";
 import { exampleInput, ROOT } from "../../test-support/config";
 import { run as runScript } from "../../test-support/process";
 
@@ -26,12 +27,11 @@ async function runApp(env: Record<string, string>, outdir = path.join(fs.mkdtemp
   return { status, stdout, stderr, outdir };
 }
 
-/** README's sample of a config error: the code block after its marker, and the directory it was run in. */
-function readmeSample(): { readonly dir: string; readonly file: string; readonly output: string } {
-  const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const output = /<!-- config-error-sample -->\n```\n([^]*?)```/.exec(readme)?.[1];
-  const file = output && /^Invalid config (.*):\n/.exec(output)?.[1];
-  if (!output || !file) throw new Error("README.md has no config error sample after <!-- config-error-sample -->");
+/** docs/config.md's sample of a config error: the code block of its config-error-sample block, and the directory it was run in. */
+function docSample(): { readonly dir: string; readonly file: string; readonly output: string } {
+  const output = fencedContent(blockContent("config-error-sample"));
+  const file = /^Invalid config (.*):\n/.exec(output)?.[1];
+  if (!file) throw new Error("docs/config.md's config-error-sample block does not start with \"Invalid config <file>:\"");
   return { dir: path.dirname(file), file: path.basename(file), output };
 }
 
@@ -47,9 +47,9 @@ describe("main.ts", () => {
   const badAccount = exampleInput();
   badAccount.sourceAccount.accountId = "12345";
   const badAccountFile = writeConfig(JSON.stringify(badAccount));
-  // README's sample: a five-digit account id and a misspelt imageTag, PIPELINE_CONFIG relative to
-  // the directory npm is run in (INIT_CWD), which is not the repository root.
-  const sample = readmeSample();
+  // docs/config.md's sample: a five-digit account id and a misspelt imageTag, PIPELINE_CONFIG
+  // relative to the directory npm is run in (INIT_CWD), which is not the repository root.
+  const sample = docSample();
   const sampleDir = fs.mkdtempSync(path.join(scratch, "user-dir-"));
   const sampleConfig = exampleInput() as ReturnType<typeof exampleInput> & { pipelines: Record<string, unknown>[] };
   sampleConfig.sourceAccount.accountId = "12345";
@@ -126,7 +126,7 @@ describe("main.ts", () => {
     expect(fs.existsSync(run.outdir)).toBe(false);
   });
 
-  it("prints README's sample config error, reading a relative PIPELINE_CONFIG from where npm was run", () => {
+  it("prints docs/config.md's sample config error, reading a relative PIPELINE_CONFIG from where npm was run", () => {
     const run = runs.sample;
     expect(run.stderr).toBe(sample.output.replace(sample.dir, sampleDir));
     expect(run.status).toBe(1);

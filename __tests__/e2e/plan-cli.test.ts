@@ -166,7 +166,7 @@ describe("npm run plan", () => {
       expect(summary).not.toContain(".tfplan");
     });
 
-    it("says \"not planned\" for every stack of an empty directory, as README does, and exits 1", () => {
+    it("says \"not planned\" for every stack of an empty directory, as docs/plan-review.md does, and exits 1", () => {
       const dir = path.join(work, "summarize-empty");
       fs.mkdirSync(dir);
       const run = runPlan(["--summarize", dir]);

@@ -68,7 +68,7 @@ describe("npm run plan -- --offline", () => {
     ]);
   });
 
-  it("writes no .tfplan, which README's apply command would apply with mock credentials, and says why", () => {
+  it("writes no .tfplan, which npm run deploy -- --plans would apply with mock credentials, and says why", () => {
     expect(planFiles(plansDir).filter((f) => f.endsWith(".tfplan"))).toEqual([]);
     const summary = fs.readFileSync(path.join(plansDir, "summary.md"), "utf8");
     expect(summary).toContain("**No `.tfplan` files**: a plan made with mock credentials and empty state is for review, never to apply");

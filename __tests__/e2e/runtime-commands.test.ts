@@ -1,7 +1,7 @@
 /**
  * `npm run test:node` and `npm run framework` as processes, where they refuse: one line, exit 1,
  * nothing written. What they do when they run (download a Node, install packages) is checked by
- * `npm run test:framework` in CI and by hand (README, "Framework and runtime"), not here.
+ * `npm run test:framework` in CI and by hand (docs/runtime.md), not here.
  */
 import * as fs from "fs";
 import * as net from "net";

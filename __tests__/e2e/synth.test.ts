@@ -43,7 +43,7 @@ function cdktfCliProblem(): string | undefined {
 const cliProblem = cdktfCliProblem();
 if (cliProblem) {
   // Straight to stderr: jest shows no console output of a file whose tests are all skipped.
-  process.stderr.write(`Skipped ${path.relative(ROOT, __filename)}, the cdktf CLI cannot run here: ${cliProblem}. See README, "Framework and runtime".\n`);
+  process.stderr.write(`Skipped ${path.relative(ROOT, __filename)}, the cdktf CLI cannot run here: ${cliProblem}. See docs/runtime.md.\n`);
 }
 
 describe("npm run synth runs the app without the cdktf CLI", () => {

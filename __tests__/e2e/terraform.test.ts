@@ -8,7 +8,8 @@
  * provider's own `aws_iam_policy_document` rendering every policy). Then, on what was rendered: the
  * cross-account wiring (test-support/wiring.ts); doctor's fixture of the deployed example, which
  * must show no drift from today's render; and the access proof for each config, every request of
- * every pipeline's chain and every request that must be denied, and README's table for the example.
+ * every pipeline's chain and every request that must be denied, and docs/security-model.md's table
+ * for the example.
  * `terraform test` validates the configuration before it applies (an unsupported argument fails it
  * with the same error as `terraform validate`); plan.test.ts plans the example's stacks.
  */
@@ -22,7 +23,7 @@ import { verifyAccess } from "../../access/verify";
 import { buildWorld } from "../../access/world";
 import { drift, driftSubjects } from "../../doctor/drift";
 import { markdownTable, type Outcome } from "../../access/simulate";
-import { ACCESS_TABLE, readBlock, readReadme } from "../../scripts/readme";
+import { blockContent } from "../../scripts/doc-blocks";
 import { terraformEnv, type TerraformResult } from "../../terraform/cli";
 import { renderedStacks, renderModules, type RenderedStack } from "../../terraform/render";
 import { RUN, runTestRoot, writeTestRoot, type StackModule } from "../../terraform/test-root";
@@ -200,7 +201,7 @@ describe("the access proof on what was rendered", () => {
     ]);
   });
 
-  it("README.md's who-can-do-what table is the example's (npm run verify:access -- --write-readme rewrites it)", () => {
-    expect(readBlock(readReadme(), ACCESS_TABLE)).toBe(markdownTable(outcomes.get("one-account")!));
+  it("docs/security-model.md's who-can-do-what table is the example's (npm run verify:access -- --write rewrites it)", () => {
+    expect(blockContent("access-table")).toBe(markdownTable(outcomes.get("one-account")!));
   });
 });

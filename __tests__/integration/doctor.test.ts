@@ -15,7 +15,7 @@ import { DoctorError, type Report, runConfig, runPipeline } from "../../doctor/r
 import { config, ROOT } from "../../test-support/config";
 import { type FakeAws, FakeAwsError, fakeAwsFromRendered, renderedExample } from "../../test-support/doctor/fake-aws";
 import { mockedAws } from "../../test-support/doctor/mock-clients";
-import { readBlock, readReadme } from "../../scripts/readme";
+import { blockContent } from "../../scripts/doc-blocks";
 
 const A = "111111111111";
 const B = "222222222222";
@@ -202,6 +202,7 @@ describe("doctor reads what it can and says what it could not", () => {
     const row3 = report.hops.find((h) => h.row === "3" && h.who === "web source-access role (A)")!;
     expect(row3.state).toBe("could not read");
     expect(row3.because).toEqual([`could not read role demo-web-source-access (A) (needs iam:GetRolePolicy on arn:aws:iam::${A}:role/demo-web-source-access)`]);
+    expect(row3.fix).toEqual(["give doctor's credentials the read-only policy of docs/doctor.md (npm run doctor -- --print-policy source, or pipeline, prints it)"]);
     // B's side was still read and checked.
     expect(report.hops.find((h) => h.row === "1")?.state).toBe("ok");
     expect(report.exitCode).toBe(1);
@@ -305,10 +306,9 @@ describe("doctor only reads", () => {
     expect([...new Set(commands)].sort()).toEqual(READ_CALLS.map((c) => c.command).sort());
   });
 
-  it("README lists the policy doctor needs in each account, as permissions.ts generates it", () => {
-    const readme = readReadme();
+  it("docs/doctor.md lists the policy doctor needs in each account, as permissions.ts generates it", () => {
     for (const side of ["source", "pipeline"] as const) {
-      const block = /^```json\n([\s\S]*)\n```$/.exec(readBlock(readme, `doctor-policy:${side}`));
+      const block = /^```json\n([\s\S]*)\n```$/.exec(blockContent(`doctor-policy:${side}`));
       expect(block && JSON.parse(block[1])).toEqual(doctorPolicy(side));
     }
   });

@@ -1,11 +1,11 @@
 /**
  * AWS's limits, checked on the synthesized stacks of large configs (stacks/limits.ts): the first
- * limit an account reaches is refused with its numbers, and README's table gives the figure.
+ * limit an account reaches is refused with its numbers, and docs/config.md's table gives the figure.
  */
 import { sampleConfig, measureConfig } from "../../stacks/capacity";
 import { checkLimits, LimitError } from "../../stacks/limits";
 import { buildApp } from "../../stacks/app";
-import { readBlock, readReadme } from "../../scripts/readme";
+import { blockContent } from "../../scripts/doc-blocks";
 import { PATHS } from "../../test-support/synth";
 import type { Config } from "../../config/schema";
 
@@ -28,8 +28,8 @@ describe("a pipeline account with the longest names", () => {
     ]);
   });
 
-  it("holds as many as README's table says before the bucket policy's limit, and refuses one more", () => {
-    const row = readBlock(readReadme(), "limits-table")
+  it("holds as many as docs/config.md's table says before the bucket policy's limit, and refuses one more", () => {
+    const row = blockContent("limits-table")
       .split("\n")
       .find((line) => line.includes("artifact bucket policy"))!;
     const fits = Number(/\| (\d+) \(/.exec(row)![1]);

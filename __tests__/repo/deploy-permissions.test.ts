@@ -1,9 +1,9 @@
 import { deployPermissionsBlock, DEPLOY_PERMISSIONS_BLOCK, exampleResourceTypes } from "../../scripts/deploy-permissions-doc";
-import { readBlock, readReadme } from "../../scripts/readme";
+import { blockContent } from "../../scripts/doc-blocks";
 import { DEPLOY_ACTIONS, deployActions } from "../../stacks/deploy-permissions";
 import { ROOT } from "../../test-support/config";
 
-describe("what the deploying identity needs (README, Deploying)", () => {
+describe("what the deploying identity needs (docs/deploying.md)", () => {
   const types = exampleResourceTypes(ROOT);
 
   it("knows every resource type the stacks of the example configs create", () => {
@@ -26,7 +26,7 @@ describe("what the deploying identity needs (README, Deploying)", () => {
     expect(deployActions(types.source)).not.toContain("codebuild:CreateProject");
   });
 
-  it("is current in README.md (npm run docs rewrites it)", () => {
-    expect(readBlock(readReadme(), DEPLOY_PERMISSIONS_BLOCK)).toBe(deployPermissionsBlock(ROOT));
+  it("is current in docs/deploying.md (npm run docs rewrites it)", () => {
+    expect(blockContent(DEPLOY_PERMISSIONS_BLOCK)).toBe(deployPermissionsBlock(ROOT));
   });
 });

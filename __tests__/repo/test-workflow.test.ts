@@ -2,7 +2,7 @@
  * .github/workflows/test.yml cannot run here (GitHub's runners); this checks that it says what it
  * must: npm ci && npm test on Node 22, 24 and 26 with the Terraform plan.yml uses, the switch to
  * CDK Terrain as a job of its own (not in npm test: it installs packages), and package.json's
- * engines and README's prerequisites naming the Node versions that work.
+ * engines, README's prerequisites and docs/runtime.md naming the Node versions that work.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -96,11 +96,13 @@ describe("the Node versions that work, stated", () => {
     expect(lock.packages["node_modules/@cdktf/node-pty-prebuilt-multiarch"]).toMatchObject({ optional: true, hasInstallScript: true });
   });
 
-  it("README's prerequisites say the same, and what differs on 24 and later", () => {
+  it("README's prerequisites say the same, and link the page on what differs on 24 and later", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
     const intro = readme.slice(0, readme.indexOf("\n## "));
     expect(intro).toMatch(/Prerequisites:\s+Node\.js 20 through 26\b/);
-    expect(intro).toMatch(/\[Framework and\s+runtime\]\(#framework-and-runtime\)/);
-    expect(readme).toMatch(/^## Framework and runtime$/m);
+    const prerequisites = readme.slice(readme.indexOf("\n## Prerequisites\n"), readme.indexOf("\n## ", readme.indexOf("\n## Prerequisites\n") + 1));
+    expect(prerequisites).toMatch(/\*\*Node\.js 20 through 26\*\*[^]*\]\(docs\/runtime\.md\)/);
+    const runtime = fs.readFileSync(path.join(ROOT, "docs", "runtime.md"), "utf8");
+    expect(runtime).toMatch(/^\*\*Node\.js 20 through 26\*\* \(`engines`: `>=20 <27`\)/m);
   });
 });

@@ -15,7 +15,7 @@ import { readPlanDir, reviewPlans, summarizeDir } from "../../terraform/plan-rev
 import { EXIT, exitCode, renderSummary, summarizePlan, type PlanJson } from "../../terraform/plan-summary";
 import { trimPlan } from "../../terraform/plan-trim";
 import { buildWorld } from "../../access/world";
-import { readReadme } from "../../scripts/readme";
+import { blockContent, fencedContent } from "../../scripts/doc-blocks";
 
 const FIXTURES = path.join(__dirname, "plan-fixtures");
 const CONTEXT = { offline: false, configPath: "config.json" };
@@ -99,14 +99,11 @@ describe("a trust condition removed: a stranger in B may assume a source-access 
     expect(r.summary).not.toContain("### pipeline-account:");
   });
 
-  it("is README's sample summary, as --summarize prints it", async () => {
+  it("is docs/plan-review.md's sample summary, as --summarize prints it", async () => {
     const s = scenario("trust-condition-removed");
     const context = { offline: false, configPath: "config/example.json", rebuiltFrom: "plans-pr12" };
     const { summary } = await summarizeDir(s.config, s.dir, context);
-    const readme = readReadme();
-    const start = readme.indexOf("```markdown\n", readme.indexOf("## Reviewing plans"));
-    const sample = readme.slice(start + "```markdown\n".length, readme.indexOf("\n```\n", start) + 1);
-    expect(sample).toBe(summary);
+    expect(fencedContent(blockContent("summary-sample"))).toBe(summary);
   });
 });
 
