@@ -119,7 +119,7 @@ function explain(input: DiagnoseInput, o: Outcome, pipeline: string | undefined)
   const ownerAccount = c.resourceAccount ?? resourceAccount(input.world, c.resource);
   const who = principalInfo ? `role ${principalInfo.name} (${principalInfo.account})` : c.who;
   const redeploy = (info: ResourceInfo | undefined) =>
-    input.managed && info?.stack ? [`redeploy ${info.stack}: npx cdktf deploy ${info.stack}`] : [];
+    input.managed && info?.stack ? [`redeploy ${info.stack}: npm run deploy -- --stack ${info.stack}`] : [];
 
   // What could not be read decides nothing: say so, and what doctor needs.
   const unreadable = [principalInfo, resourceInfo].filter((i): i is ResourceInfo => i?.state === "unreadable" || Boolean(i?.partial));
@@ -149,7 +149,7 @@ function explain(input: DiagnoseInput, o: Outcome, pipeline: string | undefined)
   const missing = [principalInfo, resourceInfo].filter((i): i is ResourceInfo => i?.state === "missing");
   for (const i of missing) {
     because.push(`${i.kind} ${i.name} does not exist in ${i.account}`);
-    fix.push(...(input.managed && i.stack ? [`deploy ${i.stack}: npx cdktf deploy ${i.stack}`] : [`create ${i.kind} ${i.name} in ${i.account}`]));
+    fix.push(...(input.managed && i.stack ? [`deploy ${i.stack}: npm run deploy -- --stack ${i.stack}`] : [`create ${i.kind} ${i.name} in ${i.account}`]));
   }
   if (missing.length > 0) return hop(c, pipeline, "denied", because, [...new Set(fix)]);
 

@@ -96,7 +96,7 @@ export async function gatherConfig(config: Config, source: LiveAccount, targets:
         }
       }
       if (!aliasTarget && b.resources.get(`arn:aws:kms:${region}:${B}:${alias}`)?.state === "missing") {
-        b.find({ row: "5", account: L, problem: `the artifact key alias ${alias} does not exist in ${L}`, fix: `redeploy ${account.stack}: npx cdktf deploy ${account.stack}` });
+        b.find({ row: "5", account: L, problem: `the artifact key alias ${alias} does not exist in ${L}`, fix: `redeploy ${account.stack}: npm run deploy -- --stack ${account.stack}` });
       }
       b.artifactKeys.set(B, storeKey ?? aliasTarget ?? unknownKeyArn(region, B));
     });
@@ -111,14 +111,14 @@ export async function gatherConfig(config: Config, source: LiveAccount, targets:
           const pipelineArn = naming.pipelineArn(region, B, ref(p));
           const starter = naming.roleArn(B, naming.startPipelineRoleName(ref(p)));
           if (!targets.ok && targets.missing) {
-            b.find({ row: "8", pipeline: p.name, account: L, problem: `rule ${rule} on bus ${bus} does not exist in ${L}: pushes never start the pipeline`, fix: `redeploy ${account.stack}: npx cdktf deploy ${account.stack}` });
+            b.find({ row: "8", pipeline: p.name, account: L, problem: `rule ${rule} on bus ${bus} does not exist in ${L}: pushes never start the pipeline`, fix: `redeploy ${account.stack}: npm run deploy -- --stack ${account.stack}` });
           } else if (targets.ok && !(targets.value ?? []).some((t) => t.arn === pipelineArn && t.roleArn === starter)) {
             b.find({
               row: "8",
               pipeline: p.name,
               account: L,
               problem: `rule ${rule} on bus ${bus} does not target pipeline ${pipelineArn} with role ${starter} (targets: ${(targets.value ?? []).map((t) => `${t.arn} as ${t.roleArn ?? "no role"}`).join(", ") || "none"})`,
-              fix: `redeploy ${account.stack}: npx cdktf deploy ${account.stack}`,
+              fix: `redeploy ${account.stack}: npm run deploy -- --stack ${account.stack}`,
             });
           }
         });
@@ -137,7 +137,7 @@ export async function gatherConfig(config: Config, source: LiveAccount, targets:
     }
     if (!def.ok) {
       if (def.missing) {
-        b.find({ row: "1", pipeline: p.name, account: account.label, problem: `pipeline ${naming.pipelineName(ref(p))} does not exist in ${account.label}`, fix: `deploy ${account.stack}: npx cdktf deploy ${account.stack}` });
+        b.find({ row: "1", pipeline: p.name, account: account.label, problem: `pipeline ${naming.pipelineName(ref(p))} does not exist in ${account.label}`, fix: `deploy ${account.stack}: npm run deploy -- --stack ${account.stack}` });
       }
       continue;
     }
@@ -149,9 +149,9 @@ export async function gatherConfig(config: Config, source: LiveAccount, targets:
         const bus = naming.eventBusArn(region, account.accountId, naming.pushEventBusName(project));
         const forwarder = naming.roleArn(source.accountId, naming.pushForwarderRoleName(project));
         if (!targets.ok && targets.missing) {
-          b.find({ row: "8", pipeline: p.name, account: "A", problem: `rule ${rule} does not exist in A: pushes are never forwarded`, fix: `redeploy ${naming.SOURCE_STACK}: npx cdktf deploy ${naming.SOURCE_STACK}` });
+          b.find({ row: "8", pipeline: p.name, account: "A", problem: `rule ${rule} does not exist in A: pushes are never forwarded`, fix: `redeploy ${naming.SOURCE_STACK}: npm run deploy -- --stack ${naming.SOURCE_STACK}` });
         } else if (targets.ok && !(targets.value ?? []).some((t) => t.arn === bus && t.roleArn === forwarder)) {
-          b.find({ row: "8", pipeline: p.name, account: "A", problem: `rule ${rule} in A does not forward to ${bus} as ${forwarder}`, fix: `redeploy ${naming.SOURCE_STACK}: npx cdktf deploy ${naming.SOURCE_STACK}` });
+          b.find({ row: "8", pipeline: p.name, account: "A", problem: `rule ${rule} in A does not forward to ${bus} as ${forwarder}`, fix: `redeploy ${naming.SOURCE_STACK}: npm run deploy -- --stack ${naming.SOURCE_STACK}` });
         }
       });
     }
@@ -177,7 +177,7 @@ function forwardingRuleOf(config: Config, accountId: string, pipelines: readonly
 function checkDefinition(b: WorldBuilder, config: Config, p: PipelineConfig, L: string, stack: string, B: string, def: LivePipeline): void {
   const { project, region } = config;
   const ref = { project, name: p.name };
-  const redeploy = `redeploy ${stack}: npx cdktf deploy ${stack}`;
+  const redeploy = `redeploy ${stack}: npm run deploy -- --stack ${stack}`;
   const serviceRole = naming.roleArn(B, naming.pipelineServiceRoleName(ref));
   if (def.roleArn !== serviceRole) {
     b.find({ row: "1", pipeline: p.name, account: L, problem: `pipeline ${def.name} runs as ${def.roleArn ?? "no role"}, not ${serviceRole}`, fix: redeploy });

@@ -45,7 +45,7 @@ export class PipelineAccountStack extends TerraformStack {
       postcondition: [
         {
           condition: `\${length(setsubtract(${JSON.stringify(expected)}, keys(self.outputs))) == 0}`,
-          error_message: `The ${SOURCE_STACK} state lacks outputs this stack needs (missing: \${join(", ", setsubtract(${JSON.stringify(expected)}, keys(self.outputs)))}). Deploy it first: cdktf deploy ${SOURCE_STACK}`,
+          error_message: `The ${SOURCE_STACK} state lacks outputs this stack needs (missing: \${join(", ", setsubtract(${JSON.stringify(expected)}, keys(self.outputs)))}). Deploy it first: npm run deploy -- --stack ${SOURCE_STACK}`,
         },
       ],
     });

@@ -108,7 +108,7 @@ describe("npm run doctor against a local AWS endpoint", () => {
       const run = await doctor(["--skip-drift"], env());
       expect(run.stdout).toContain("  ✗ row 4: web source-access role (A) → s3:PutObject → web artifacts (B), TLS + SSE-KMS: denied");
       expect(run.stdout).toContain(`      because the policy of bucket ${BUCKET} (B) does not admit role demo-web-source-access (A) for s3:PutObject`);
-      expect(run.stdout).toContain("      fix: redeploy pipeline-account: npx cdktf deploy pipeline-account");
+      expect(run.stdout).toContain("      fix: redeploy pipeline-account: npm run deploy -- --stack pipeline-account");
       expect(run.stdout).toContain("  web (B): execution e-42 (2026-11-30T12:05:00.000Z): Source/Image failed: Access Denied (Service: Amazon S3; Status Code: 403)");
       expect(run.stdout).toContain("      explained by row 4: web source-access role (A) s3:PutObject on web artifacts (B), TLS + SSE-KMS: denied");
       expect(run.code).toBe(4);

@@ -72,7 +72,7 @@ describe("doctor names the hop an operator broke", () => {
     ]);
     const [hop] = broken(report);
     expect(hop.because).toEqual([`the policy of bucket ${BUCKET} (B) does not admit role demo-web-source-access (A) for s3:PutObject`]);
-    expect(hop.fix[0]).toBe("redeploy pipeline-account: npx cdktf deploy pipeline-account");
+    expect(hop.fix[0]).toBe("redeploy pipeline-account: npm run deploy -- --stack pipeline-account");
     expect(report.drift).toEqual([expect.objectContaining({ policy: `policy of bucket ${BUCKET} (B)`, state: "differs", missing: ["SourceAccessWritesWeb"], stack: "pipeline-account" })]);
     expect(report.exitCode).toBe(4);
   });
@@ -87,7 +87,7 @@ describe("doctor names the hop an operator broke", () => {
     expect(hop.because).toEqual([
       `statement PipelineServiceRoleAssumes of the trust policy of role demo-web-source-access (A) would allow it, but its condition {"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::${B}:role/someone-else"}} does not hold for this request`,
     ]);
-    expect(hop.fix[0]).toBe("redeploy source-account: npx cdktf deploy source-account");
+    expect(hop.fix[0]).toBe("redeploy source-account: npm run deploy -- --stack source-account");
     expect(report.exitCode).toBe(4);
   });
 
@@ -103,7 +103,7 @@ describe("doctor names the hop an operator broke", () => {
       "5 api source-access role (A) kms:Decrypt",
     ]);
     expect(broken(report)[0].because).toEqual([`the key policy of key ${key.arn.split("/").pop()} (B) does not admit role demo-web-source-access (A) for kms:GenerateDataKey`]);
-    expect(broken(report)[0].fix[0]).toBe("redeploy pipeline-account: npx cdktf deploy pipeline-account");
+    expect(broken(report)[0].fix[0]).toBe("redeploy pipeline-account: npm run deploy -- --stack pipeline-account");
   });
 
   it("alias moved to another key: row 5, the alias no longer names the pipeline's key, move it back", async () => {
@@ -138,7 +138,7 @@ describe("doctor names the hop an operator broke", () => {
     const row2 = hops.find((h) => h.row === "2")!;
     expect(row2.because[0]).toBe(`the ECR action Source/Image of demo-web runs as arn:aws:iam::${A}:role/hand-made-role, not the source-access role arn:aws:iam::${A}:role/demo-web-source-access`);
     expect(row2.because).toContain("role hand-made-role does not exist in A");
-    expect(row2.fix).toEqual(["set the action's role back: redeploy pipeline-account: npx cdktf deploy pipeline-account"]);
+    expect(row2.fix).toEqual(["set the action's role back: redeploy pipeline-account: npm run deploy -- --stack pipeline-account"]);
     // The config's own chain is still fine: only the pipeline's wiring broke.
     expect(report.hops.find((h) => h.row === "2" && h.on === "web source-access role (A)")?.state).toBe("ok");
     expect(report.exitCode).toBe(4);
@@ -156,7 +156,7 @@ describe("doctor names the hop an operator broke", () => {
       "6 ecr:BatchGetImage web repository (A)",
     ]);
     expect(hops[0].because).toEqual(["the policy of repository web (A) does not admit a role in B with pull rights (e.g. ECS task execution) for ecr:BatchGetImage"]);
-    expect(hops[0].fix[0]).toBe("redeploy source-account: npx cdktf deploy source-account");
+    expect(hops[0].fix[0]).toBe("redeploy source-account: npm run deploy -- --stack source-account");
   });
 
   it("bus policy without A: row 8, B's bus policy, redeploy pipeline-account", async () => {
@@ -166,7 +166,7 @@ describe("doctor names the hop an operator broke", () => {
     const report = await doctor(fake);
     expect(broken(report).map((h) => `${h.row} ${h.who} ${h.action}`)).toEqual(["8 push forwarder role (A) events:PutEvents"]);
     expect(broken(report)[0].because).toEqual(["the policy of event bus demo-image-pushes (B) does not admit role demo-forward-image-pushes (A) for events:PutEvents"]);
-    expect(broken(report)[0].fix[0]).toBe("redeploy pipeline-account: npx cdktf deploy pipeline-account");
+    expect(broken(report)[0].fix[0]).toBe("redeploy pipeline-account: npm run deploy -- --stack pipeline-account");
   });
 
   it("puts the last failed execution next to the hop that explains it", async () => {
@@ -213,7 +213,7 @@ describe("doctor reads what it can and says what it could not", () => {
     fake.get(B)!.buckets.delete(BUCKET);
     const report = await runConfig(example, { clients: mockedAws(fake).factory });
     const row4 = report.hops.find((h) => h.row === "4" && h.who.startsWith("web"))!;
-    expect(row4).toMatchObject({ state: "denied", because: [`bucket ${BUCKET} does not exist in B`], fix: ["deploy pipeline-account: npx cdktf deploy pipeline-account"] });
+    expect(row4).toMatchObject({ state: "denied", because: [`bucket ${BUCKET} does not exist in B`], fix: ["deploy pipeline-account: npm run deploy -- --stack pipeline-account"] });
     expect(report.exitCode).toBe(4);
   });
 

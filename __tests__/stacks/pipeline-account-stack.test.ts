@@ -29,7 +29,7 @@ describe("pipeline-account stack", () => {
     const names = Object.keys(source.json.output ?? {}).sort();
     const listed = JSON.parse(/setsubtract\((\[[^\]]*\])/.exec(postcondition.condition)![1]).sort();
     expect(listed).toEqual(names);
-    expect(postcondition.error_message).toMatch(/Deploy it first: cdktf deploy source-account$/);
+    expect(postcondition.error_message).toMatch(/Deploy it first: npm run deploy -- --stack source-account$/);
   });
 
   it("reads only outputs the source-account stack defines", () => {
