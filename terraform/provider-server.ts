@@ -39,7 +39,17 @@ export interface SharedProvider {
  * or undefined when there is none or more than one.
  */
 export function installedProvider(dir: string): string | undefined {
-  const root = path.join(dir, ".terraform", "providers", PROVIDER);
+  return providerUnder(path.join(dir, ".terraform", "providers"));
+}
+
+/** The AWS provider binary of an unpacked filesystem mirror (terraform/cli.ts providerMirror), if it holds exactly one. */
+export function mirroredProvider(mirror: string): string | undefined {
+  return providerUnder(mirror);
+}
+
+/** `<root>/registry.terraform.io/hashicorp/aws/<version>/<platform>/terraform-provider-aws*`, when there is exactly one. */
+function providerUnder(providers: string): string | undefined {
+  const root = path.join(providers, PROVIDER);
   let versions: string[];
   try {
     versions = fs.readdirSync(root);
@@ -79,7 +89,11 @@ export async function shareProvider(
   env: NodeJS.ProcessEnv,
 ): Promise<SharedProvider | undefined> {
   const binary = installedProvider(initializedDir);
-  if (!binary) return undefined;
+  return binary ? shareProviderBinary(binary, socketDir, env) : undefined;
+}
+
+/** shareProvider for a provider binary given by its path (a mirror's, say). */
+export async function shareProviderBinary(binary: string, socketDir: string, env: NodeJS.ProcessEnv): Promise<SharedProvider | undefined> {
   fs.mkdirSync(socketDir, { recursive: true });
   // The provider reads the environment of its own process, not of the Terraform that uses it.
   // Without AWS_CA_BUNDLE: in debug mode the provider fails to configure with one ("unable to add

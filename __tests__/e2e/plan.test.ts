@@ -68,6 +68,12 @@ describe("npm run plan -- --offline", () => {
     ]);
   });
 
+  it("records in its manifest that it was offline, and the Terraform and provider versions it planned with", () => {
+    const written = JSON.parse(fs.readFileSync(path.join(plansDir, "manifest.json"), "utf8"));
+    expect(written).toMatchObject({ offline: true, terraform: expect.stringMatching(/^1\.\d+\.\d+$/) });
+    expect(written.providers).toEqual({ "registry.terraform.io/hashicorp/aws": "5.100.0" });
+  });
+
   it("writes no .tfplan, which npm run deploy -- --plans would apply with mock credentials, and says why", () => {
     expect(planFiles(plansDir).filter((f) => f.endsWith(".tfplan"))).toEqual([]);
     const summary = fs.readFileSync(path.join(plansDir, "summary.md"), "utf8");
