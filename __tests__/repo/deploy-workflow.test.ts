@@ -10,38 +10,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { validateWorkflow } from "@action-validator/core";
-import { parse } from "yaml";
-import { ROOT } from "../../test-support/config";
+import { readWorkflow, runs, type Step, uses, WORKFLOWS } from "../../test-support/workflow";
 
-interface Step {
-  name?: string;
-  id?: string;
-  uses?: string;
-  run?: string;
-  if?: string;
-  with?: Record<string, unknown>;
-  env?: Record<string, string>;
-}
-
-interface Job {
-  needs?: string | string[];
-  if?: string;
-  environment?: string;
-  permissions?: Record<string, string>;
-  outputs?: Record<string, string>;
-  strategy?: { matrix?: Record<string, unknown>; "max-parallel"?: number; "fail-fast"?: boolean };
-  steps: Step[];
-}
-
-const WORKFLOWS = path.join(ROOT, ".github", "workflows");
-const text = fs.readFileSync(path.join(WORKFLOWS, "deploy.yml"), "utf8");
-const workflow = parse(text);
-const jobs = workflow.jobs as Record<string, Job>;
+const { text, workflow, jobs } = readWorkflow("deploy.yml");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-workflow-"));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-const uses = (action: string) => (s: Step) => (s.uses ?? "").startsWith(`${action}@`);
-const runs = (pattern: RegExp) => (s: Step) => pattern.test(s.run ?? "");
 
 function step(job: string, predicate: (s: Step) => boolean, what: string): Step {
   const found = jobs[job].steps.find(predicate);

@@ -8,29 +8,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { strict as assert } from "assert";
-import { parse } from "yaml";
 import { exampleInput, ROOT } from "../../test-support/config";
+import { readWorkflow, runs, type Step, uses } from "../../test-support/workflow";
 
-interface Step {
-  name?: string;
-  id?: string;
-  uses?: string;
-  run?: string;
-  if?: string;
-  with?: Record<string, unknown>;
-  env?: Record<string, unknown>;
-}
-
-const workflow = parse(fs.readFileSync(path.join(ROOT, ".github", "workflows", "plan.yml"), "utf8"));
-interface Job {
-  needs?: string | string[];
-  if?: string;
-  permissions?: Record<string, string>;
-  outputs?: Record<string, string>;
-  steps: Step[];
-}
-
-const jobs = workflow.jobs as Record<string, Job>;
+const { workflow, jobs } = readWorkflow("plan.yml");
 const job = jobs.plan;
 const steps = job.steps;
 const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts as Record<string, string>;
@@ -41,8 +22,6 @@ function index(predicate: (s: Step) => boolean, what: string): number {
   return i;
 }
 
-const runs = (pattern: RegExp) => (s: Step) => pattern.test(s.run ?? "");
-const uses = (action: string) => (s: Step) => (s.uses ?? "").startsWith(`${action}@`);
 
 describe(".github/workflows/plan.yml", () => {
   it("is two jobs, the plan then its comment, run for pull requests", () => {

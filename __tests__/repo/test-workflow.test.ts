@@ -6,28 +6,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parse } from "yaml";
 import { ROOT } from "../../test-support/config";
+import { readWorkflow, type Step, uses } from "../../test-support/workflow";
 
-interface Step {
-  name?: string;
-  uses?: string;
-  run?: string;
-  with?: Record<string, unknown>;
-}
-
-interface Job {
-  "runs-on": string;
-  strategy?: { "fail-fast"?: boolean; matrix?: Record<string, unknown[]> };
-  steps: Step[];
-}
-
-const read = (file: string) => parse(fs.readFileSync(path.join(ROOT, ".github", "workflows", file), "utf8"));
-const workflow = read("test.yml");
-const jobs = workflow.jobs as Record<string, Job>;
+const { workflow, jobs } = readWorkflow("test.yml");
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
 
-const uses = (action: string) => (s: Step) => (s.uses ?? "").startsWith(`${action}@`);
 function index(steps: Step[], predicate: (s: Step) => boolean, what: string): number {
   const i = steps.findIndex(predicate);
   if (i === -1) throw new Error(`no step ${what}`);
@@ -52,7 +36,7 @@ describe(".github/workflows/test.yml", () => {
 
     it("sets up the Terraform plan.yml uses, without the wrapper that rewrites exit codes", () => {
       const setup = steps[index(steps, uses("hashicorp/setup-terraform"), "setting up Terraform")];
-      const planSetup = (read("plan.yml").jobs.plan.steps as Step[]).find(uses("hashicorp/setup-terraform"));
+      const planSetup = readWorkflow("plan.yml").jobs.plan.steps.find(uses("hashicorp/setup-terraform"));
       expect(setup.uses).toBe(planSetup?.uses);
       expect(setup.with).toEqual({ terraform_version: planSetup?.with?.terraform_version, terraform_wrapper: false });
     });
