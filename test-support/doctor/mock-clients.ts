@@ -9,12 +9,12 @@ import { GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, GetRolePolic
 import { DescribeKeyCommand, GetKeyPolicyCommand, ListAliasesCommand } from "@aws-sdk/client-kms";
 import { GetBucketEncryptionCommand, GetBucketPolicyCommand, GetPublicAccessBlockCommand } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { mockClient } from "aws-sdk-client-mock";
 import { type AccountAccess, type AccountClients, accountClients } from "../../doctor/clients";
 import { answer, type FakeAws } from "./fake-aws";
+import { type Commands, mockEach } from "../mock-clients";
 
 /** Every command doctor may send, by client. */
-const COMMANDS: Record<keyof AccountClients, (new (input: never) => { input: unknown })[]> = {
+const COMMANDS: Commands<AccountClients> = {
   iam: [GetRoleCommand, ListRolePoliciesCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, GetPolicyCommand, GetPolicyVersionCommand],
   sts: [GetCallerIdentityCommand],
   ecr: [GetRepositoryPolicyCommand],
@@ -37,24 +37,8 @@ export interface MockedAws {
 export function mockedAws(fake: FakeAws, as: (access: AccountAccess) => string = (a) => a.accountId): MockedAws {
   const sent: string[] = [];
   const factory = (access: AccountAccess, region: string) => {
-    const clients = accountClients(access, region);
     const accountId = as(access);
-    for (const [name, commands] of Object.entries(COMMANDS) as [keyof AccountClients, (typeof COMMANDS)[keyof AccountClients]][]) {
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const stub = mockClient(clients[name] as any);
-      stub.onAnyCommand().callsFake(() => {
-        throw new Error(`doctor sent a command the mock does not know (client ${name})`);
-      });
-      for (const command of commands) {
-        const operation = command.name.replace(/Command$/, "");
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        stub.on(command as any).callsFake(async (input: Record<string, unknown>) => {
-          sent.push(`${accountId} ${operation}`);
-          return answer(fake, accountId, operation, input);
-        });
-      }
-    }
-    return clients;
+    return mockEach("doctor", accountClients(access, region), COMMANDS, accountId, (operation, input) => answer(fake, accountId, operation, input), sent);
   };
   return { factory, sent };
 }

@@ -13,11 +13,11 @@ import { ListAliasesCommand } from "@aws-sdk/client-kms";
 import { HeadBucketCommand } from "@aws-sdk/client-s3";
 import { GetServiceQuotaCommand } from "@aws-sdk/client-service-quotas";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { mockClient } from "aws-sdk-client-mock";
 import { type AccountAccess, type PreflightClients, preflightClients } from "../../doctor/clients";
 import { type FakeWorld, preflightAnswer } from "./fake";
+import { type Commands, mockEach } from "../mock-clients";
 
-const COMMANDS: Record<keyof PreflightClients, (new (input: never) => { input: unknown })[]> = {
+const COMMANDS: Commands<PreflightClients> = {
   iam: [GetRoleCommand, GetRolePolicyCommand, GetAccountSummaryCommand, SimulatePrincipalPolicyCommand],
   sts: [GetCallerIdentityCommand],
   ecr: [DescribeRepositoriesCommand],
@@ -40,24 +40,8 @@ export interface MockedPreflight {
 export function mockedPreflight(world: FakeWorld, as: (access: AccountAccess) => string = (a) => a.accountId): MockedPreflight {
   const sent: string[] = [];
   const factory = (access: AccountAccess, region: string, env: NodeJS.ProcessEnv) => {
-    const clients = preflightClients(access, region, env);
     const accountId = as(access);
-    for (const [name, commands] of Object.entries(COMMANDS) as [keyof PreflightClients, (typeof COMMANDS)[keyof PreflightClients]][]) {
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const stub = mockClient(clients[name] as any);
-      stub.onAnyCommand().callsFake((input: unknown) => {
-        throw new Error(`preflight sent a command the mock does not know (client ${name}): ${JSON.stringify(input)}`);
-      });
-      for (const command of commands) {
-        const operation = command.name.replace(/Command$/, "");
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        stub.on(command as any).callsFake(async (input: Record<string, unknown>) => {
-          sent.push(`${accountId} ${operation}`);
-          return preflightAnswer(world, accountId, operation, input);
-        });
-      }
-    }
-    return clients;
+    return mockEach("preflight", preflightClients(access, region, env), COMMANDS, accountId, (operation, input) => preflightAnswer(world, accountId, operation, input), sent);
   };
   return { factory, sent };
 }
