@@ -51,7 +51,7 @@ export function derivedNames(config: Config): Derived[] {
       add(A, "IAM role", naming.sourceAccessRoleName(ref), "source-access role", p);
       add(B, "IAM role", naming.pipelineServiceRoleName(ref), "service role", p);
       add(B, "pipeline", naming.pipelineName(ref), "pipeline", p);
-      add(B, "bucket policy statement id", naming.statementIdOf("SourceAccessWrites", p.name), "artifact bucket statement", p);
+      add(B, "bucket policy statement id", naming.sourceAccessWriteSid(p.name), "artifact bucket statement", p);
       if (p.trigger === "push") {
         add(B, "IAM role", naming.startPipelineRoleName(ref), "start role", p);
         add(B, "rule on the project's bus", naming.pushRuleName(ref), "push rule", p);

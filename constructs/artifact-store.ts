@@ -11,7 +11,7 @@ import {
 } from "../lib/aws";
 import { Construct, Fn, Op } from "../lib/cdktf";
 import { ARTIFACT_OBJECT_WRITE, KMS_ADMIN, KMS_FOR_S3_UPLOADS, KMS_GRANTS, KMS_USE } from "../lib/perms";
-import { statementIdOf } from "../lib/naming";
+import { sourceAccessWriteSid } from "../lib/naming";
 import { accountPrincipal, ANYONE, throughS3, policyDocument, principalArnIs } from "../lib/policy";
 
 /** A source-access role of the source account, and the one prefix of the bucket it writes to. */
@@ -221,9 +221,4 @@ export class ArtifactStore extends Construct {
       lifecycle: { precondition: [fitsLimit(bucketPolicy.minifiedJson, BUCKET_POLICY_LIMIT, "artifact bucket's policy")] },
     });
   }
-}
-
-/** The bucket policy statement of one pipeline's source-access role: `SourceAccessWrites` + the pipeline's name (naming.statementIdOf). */
-export function sourceAccessWriteSid(pipeline: string): string {
-  return statementIdOf("SourceAccessWrites", pipeline);
 }

@@ -199,6 +199,11 @@ export function statementIdOf(prefix: string, pipeline: string): string {
   return `${prefix}${out}`;
 }
 
+/** The bucket policy statement of one pipeline's source-access role: `SourceAccessWrites` + the pipeline's name. */
+export function sourceAccessWriteSid(pipeline: string): string {
+  return statementIdOf("SourceAccessWrites", pipeline);
+}
+
 /** The stack of the source account, deployed first. */
 export const SOURCE_STACK = "source-account";
 

@@ -149,12 +149,12 @@ export class PipelineAccountStack extends TerraformStack {
 }
 
 /** The output with a pipeline's ARN: its name with underscores (pipeline names have no underscore, so no two collide). */
-export function pipelineArnOutput(pipeline: string): string {
+function pipelineArnOutput(pipeline: string): string {
   return `${pipeline.replace(/-/g, "_")}_pipeline_arn`;
 }
 
 /** Per task execution role (by name) that the app gives pull rights, the repositories its services pull from, by name. */
-export function executionRolePulls(pipelines: readonly PipelineConfig[]): [string, string[]][] {
+function executionRolePulls(pipelines: readonly PipelineConfig[]): [string, string[]][] {
   const byRole = new Map<string, Set<string>>();
   for (const p of pipelines) {
     if (p.deploy.type !== "ecs" || !p.deploy.grantExecutionRolePull) continue;

@@ -106,7 +106,7 @@ export class SourceAccountStack extends TerraformStack {
 }
 
 /** Each repository's name, and the pipelines that use it (in the order given, by name in a built app). */
-export function repositoryUsers(pipelines: readonly PipelineConfig[]): Map<string, PipelineConfig[]> {
+function repositoryUsers(pipelines: readonly PipelineConfig[]): Map<string, PipelineConfig[]> {
   const users = new Map<string, PipelineConfig[]>();
   for (const p of pipelines) users.set(p.repository.name, [...(users.get(p.repository.name) ?? []), p]);
   return users;
@@ -116,6 +116,6 @@ export function repositoryUsers(pipelines: readonly PipelineConfig[]): Map<strin
  * The construct id of a repository's resources: "repository_" and its name ("/" becomes "--",
  * which a repository name cannot contain). No pipeline's id has an underscore, so none collides.
  */
-export function repositoryScopeId(repositoryName: string): string {
+function repositoryScopeId(repositoryName: string): string {
   return `repository_${repositoryName}`;
 }

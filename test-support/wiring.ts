@@ -5,7 +5,6 @@
  * found by construct path in the synthesized stack and read, by address, from the rendered state.
  */
 import { type PipelineAccount, pipelineAccountOf } from "../config/accounts";
-import { sourceAccessWriteSid } from "../constructs/artifact-store";
 import type { Config } from "../config/schema";
 import * as naming from "../lib/naming";
 import type { RenderedStack } from "../terraform/render";
@@ -98,7 +97,7 @@ export function pipelineWiringProblems(
       "the bucket's policy is not the bucket policy document",
     ...account.pipelines.flatMap((p) => {
       const sourceRole = String(sourceOutputValues[sourceOutputs.sourceAccessRoleArn(p.name)]);
-      const write = stack.document(...bucketPolicyPath, sourceAccessWriteSid(p.name)).statement;
+      const write = stack.document(...bucketPolicyPath, naming.sourceAccessWriteSid(p.name)).statement;
       const pipeline = stack.values("aws_codepipeline", `${p.name}/pipeline/pipeline`);
       const [sourceAction] = (pipeline.stage as { action: { role_arn?: string }[] }[])[0].action;
       const stores = pipeline.artifact_store as { encryption_key: { id: string; type: string }[] }[];
